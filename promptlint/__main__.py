@@ -1,0 +1,5 @@
+"""``python -m promptlint``."""
+
+from .cli import main
+
+main()

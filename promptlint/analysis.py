@@ -1,0 +1,110 @@
+"""Per-prompt analysis shared by all checks: joined text, template lexing, sections.
+
+A conversation's messages are joined with a blank line between them, so the
+contract is judged over all of them; the joined source map still points every
+character back to the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Placeholder, Prompt, SourceMap
+from .sections import Sections, Vocabulary, blank_ranges, segment
+from .template import TemplateInfo, lex
+
+JOINER = "\n\n"
+
+
+@dataclass
+class MessageView:
+    """A message inside the joined text: it starts at text offset ``offset``;
+    ``template`` holds its lexing with offsets already shifted into the joined
+    text."""
+
+    index: int
+    offset: int
+    template: TemplateInfo
+
+
+@dataclass
+class Analysis:
+    """Everything checks read about one prompt.
+
+    ``text`` is the joined text of all messages and ``clean`` the same text
+    with template logic and comments blanked out (same length). ``placeholders``
+    lists every placeholder use (joined-text offsets) in message order;
+    ``names`` is their first-use order without repeats.
+    """
+
+    prompt: Prompt
+    text: str
+    clean: str
+    source_map: SourceMap
+    views: list[MessageView]
+    placeholders: list[Placeholder]
+    sections: Sections
+
+    @property
+    def names(self) -> list[str]:
+        """Placeholder names in first-use order."""
+        seen: dict[str, None] = {}
+        for p in self.placeholders:
+            seen.setdefault(p.name, None)
+        return list(seen)
+
+    @property
+    def main_offset(self) -> int:
+        """Joined-text offset of the first non-blank character of the primary message."""
+        view = self.views[self.prompt.primary]
+        msg = self.prompt.main
+        stripped = len(msg.text) - len(msg.text.lstrip())
+        return view.offset + (stripped if stripped < len(msg.text) else 0)
+
+    def message_at(self, offset: int) -> int:
+        """Index of the message holding joined-text ``offset``."""
+        idx = 0
+        for v in self.views:
+            if v.offset <= offset:
+                idx = v.index
+        return idx
+
+
+def analyse(prompt: Prompt, vocabulary: Vocabulary | None = None) -> Analysis:
+    """Join ``prompt``'s messages, lex each with its syntax, and segment the result."""
+    parts: list[str] = []
+    smap = SourceMap()
+    views: list[MessageView] = []
+    placeholders: list[Placeholder] = []
+    hidden: list[tuple[int, int]] = []
+    pos = 0
+    for i, msg in enumerate(prompt.messages):
+        if i:
+            parts.append(JOINER)
+            smap.pad(len(JOINER))
+            pos += len(JOINER)
+        info = lex(msg.text, msg.syntax)
+        if msg.placeholders is not None:
+            info.placeholders = list(msg.placeholders)
+            info.problems = []
+        shifted = TemplateInfo(
+            [Placeholder(p.name, p.start + pos, p.end + pos) for p in info.placeholders],
+            [type(b)(b.offset + pos, b.char) for b in info.problems],
+            (info.error[0] + pos, info.error[1]) if info.error else None,
+            [(s + pos, e + pos) for s, e in info.hidden],
+        )
+        views.append(MessageView(i, pos, shifted))
+        placeholders += shifted.placeholders
+        hidden += shifted.hidden
+        parts.append(msg.text)
+        smap.extend(msg.source_map)
+        pos += len(msg.text)
+    text = "".join(parts)
+    clean = blank_ranges(text, hidden)
+    sections = segment(
+        clean,
+        placeholders=[(p.start, p.end) for p in placeholders],
+        boundaries=[v.offset for v in views],
+        vocabulary=vocabulary,
+    )
+    return Analysis(prompt, text, clean, smap, views, placeholders, sections)

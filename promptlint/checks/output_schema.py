@@ -1,0 +1,89 @@
+"""Check kind ``output-schema``: a JSON example or JSON Schema in the prompt does not parse.
+
+Candidates are fenced ```json blocks and ``{``…``}`` objects whose first key is
+quoted. Pseudo-JSON that describes a shape (``"urgency": 1-3``, ``string``,
+``"a" | "b"``, ``<…>``, ``...``) and objects holding template placeholders are
+not checked. An object that parses and declares itself a JSON Schema
+(``$schema``, or ``type`` with ``properties``) is checked with jsonschema's
+meta-schema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from . import CheckContext
+
+_FENCE = re.compile(r"```[ \t]*json[ \t]*\n(.*?)```", re.S | re.I)
+_PSEUDO = re.compile(r"\||\.\.\.|…|<[^<>\n]{1,40}>|:\s*(?!true\b|false\b|null\b)[A-Za-z_][\w ]*\s*[,}\]]|\d\s*-\s*\d|//|/\*")
+
+
+def _objects(text: str, braces_escaped: bool):
+    """Yield ``(start, end, candidate_text)`` of top-level balanced ``{…}`` objects."""
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] != "{":
+            i += 1
+            continue
+        if braces_escaped:
+            if not text.startswith("{{", i):
+                i += 1
+                continue
+        depth, j, in_str = 0, i, False
+        step = 2 if braces_escaped else 1
+        while j < n:
+            c = text[j]
+            if in_str:
+                if c == "\\":
+                    j += 1
+                elif c == '"':
+                    in_str = False
+            elif c == '"':
+                in_str = True
+            elif text.startswith("{" * step, j):
+                depth += 1
+                j += step - 1
+            elif text.startswith("}" * step, j):
+                depth -= 1
+                j += step - 1
+                if depth == 0:
+                    break
+            j += 1
+        if depth != 0:
+            return
+        raw = text[i:j + 1]
+        if braces_escaped:
+            raw = raw.replace("{{", "{").replace("}}", "}")
+        yield i, j + 1, raw
+        i = j + 1
+
+
+def run(ctx: CheckContext) -> None:
+    """Report each candidate that fails to parse, at the candidate's first line."""
+    a = ctx.analysis
+    text = a.text
+    escaped = a.prompt.main.syntax in ("format", "fstring")
+    ph = [(p.start, p.end) for p in a.placeholders]
+    candidates = [(m.start(1), m.end(1), m.group(1)) for m in _FENCE.finditer(text)]
+    fenced = [(s, e) for s, e, _ in candidates]
+    for s, e, raw in _objects(text, escaped):
+        if any(fs <= s < fe for fs, fe in fenced):
+            continue
+        if re.match(r"\{\s*\"", raw):
+            candidates.append((s, e, raw))
+    for s, e, raw in candidates:
+        if any(s <= ps < e for ps, _ in ph) or _PSEUDO.search(raw):
+            continue
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            ctx.emit(s, min(e, s + max(1, raw.find("\n") if "\n" in raw else len(raw))), error=exc.msg)
+            continue
+        if isinstance(value, dict) and ("$schema" in value or ("type" in value and "properties" in value)):
+            from jsonschema import exceptions, validators
+
+            try:
+                validators.validator_for(value).check_schema(value)
+            except exceptions.SchemaError as exc:
+                ctx.emit(s, s + 1, error=f"not a valid JSON Schema: {exc.message}")

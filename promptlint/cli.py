@@ -1,0 +1,238 @@
+"""The ``promptlint`` command line (typer). Thin: parsing options, calling the
+engine, rendering, choosing the exit code (0 clean, 1 findings, 2 usage,
+config or internal error)."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections import Counter
+from enum import Enum
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from .errors import UsageError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Lint LLM prompt templates against the prompt contract.")
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class CheckFormat(str, Enum):
+    """Output formats of ``check``."""
+
+    full = "full"
+    concise = "concise"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class PromptsFormat(str, Enum):
+    """Output formats of ``prompts``."""
+
+    table = "table"
+    json = "json"
+
+
+def _split(values: Optional[List[str]]) -> list[str] | None:
+    if values is None:
+        return None
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _fail(message: str) -> None:
+    _err.print(f"promptlint: error: {message}", markup=False)
+    raise typer.Exit(2)
+
+
+@app.command()
+def check(
+    paths: List[str] = typer.Argument(None, help="Files or folders to lint (default: .)."),
+    output_format: CheckFormat = typer.Option(CheckFormat.full, "--output-format", help="How to print findings."),
+    fix: bool = typer.Option(False, "--fix", help="Apply safe fixes."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply unsafe fixes (with --fix or --diff)."),
+    diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff; write nothing."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Rules to run (codes, prefixes, names; replaces config)."),
+    extend_select: Optional[List[str]] = typer.Option(None, "--extend-select", help="Rules to add to the selection."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rules to turn off."),
+    exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
+    statistics: bool = typer.Option(False, "--statistics", help="Print counts per rule instead of findings."),
+    show_suppressed: bool = typer.Option(False, "--show-suppressed", help="Also list suppressed findings and their reasons."),
+    config: Optional[str] = typer.Option(None, "--config", help="Config file (default: nearest promptlint.toml / pyproject.toml)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the result cache."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: CPU count)."),
+) -> None:
+    """Find prompt templates under PATHS and report contract findings."""
+    from . import engine
+    from .config import load_settings
+
+    paths = paths or ["."]
+    try:
+        settings = load_settings(paths, config=config, select=_split(select), extend_select=_split(extend_select),
+                                 ignore=_split(ignore))
+        report = engine.lint_paths(paths, settings, use_cache=not no_cache and not (fix or diff), jobs=jobs)
+    except UsageError as exc:
+        _fail(str(exc))
+        return
+    sources: dict[str, str] = {}
+    changed = 0
+    if fix or diff:
+        results = []
+        for r in report.results:
+            text, _ = engine.read_source(r.path)
+            if text is None or not any(engine.fixable(f, unsafe_fixes) for f in r.findings):
+                results.append(r)
+                continue
+            from .extract import kind_for_path
+
+            new, applied, final = engine.fix_text(r.path, text, kind_for_path(r.path), settings, unsafe=unsafe_fixes)
+            if new != text:
+                changed += applied
+                if diff:
+                    sys.stdout.write("".join(difflib.unified_diff(
+                        text.splitlines(keepends=True), new.splitlines(keepends=True),
+                        fromfile=f"a/{r.path}", tofile=f"b/{r.path}")))
+                    results.append(r)
+                    continue
+                try:
+                    engine.write_atomic(r.path, new, text)
+                except RuntimeError as exc:
+                    _fail(str(exc))
+                results.append(final)
+            else:
+                results.append(r)
+        report = engine.Report(results, report.cached)
+        if diff:
+            _err.print(f"{changed} fix{'es' if changed != 1 else ''} would be applied.")
+            raise typer.Exit(1 if changed and not exit_zero else 0)
+    findings = [f for f in report.findings if show_suppressed or not f.suppressed]
+    active = [f for f in report.findings if not f.suppressed]
+    out = sys.stdout
+    if statistics:
+        counts = Counter((f.code, f.name) for f in active)
+        for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.write(f"{n:>5}\t{code}\t{name}\n")
+    elif output_format is CheckFormat.full:
+        from .output import full
+
+        for f in findings:
+            if f.path not in sources:
+                sources[f.path] = engine.read_source(f.path)[0] or ""
+        console = Console(highlight=False, soft_wrap=True)
+        full.render(findings, console, sources, show_suppressed)
+        n_fixable = sum(1 for f in active if f.fix and f.fix.applicability == "safe")
+        summary = f"Found {len(active)} finding{'s' if len(active) != 1 else ''} in {len(report.results)} file{'s' if len(report.results) != 1 else ''}"
+        summary += f" ({sum(len(r.prompts) for r in report.results)} prompts)."
+        if changed:
+            summary += f" Fixed {changed}."
+        if n_fixable:
+            summary += f" {n_fixable} fixable with --fix."
+        console.print(summary, highlight=False)
+    elif output_format is CheckFormat.sarif:
+        from .output import sarif
+
+        out.write(sarif.render(findings, settings.ruleset.rules, show_suppressed) + "\n")
+    else:
+        from importlib import import_module
+
+        mod = import_module(f".output.{output_format.value}", __package__)
+        text = mod.render(findings, show_suppressed)
+        if text:
+            out.write(text + "\n")
+    for r in report.errors:
+        _err.print(f"promptlint: internal error: {r.path}: {r.error}", markup=False)
+    if report.errors:
+        raise typer.Exit(2)
+    raise typer.Exit(0 if exit_zero or not active else 1)
+
+
+@app.command()
+def prompts(
+    paths: List[str] = typer.Argument(None, help="Files or folders (default: .)."),
+    output_format: PromptsFormat = typer.Option(PromptsFormat.table, "--output-format"),
+    config: Optional[str] = typer.Option(None, "--config"),
+    no_cache: bool = typer.Option(False, "--no-cache"),
+) -> None:
+    """List the prompt templates found, with their placeholders and contract parts."""
+    import json
+
+    from . import engine
+    from .config import load_settings
+
+    paths = paths or ["."]
+    try:
+        settings = load_settings(paths, config=config)
+        report = engine.lint_paths(paths, settings, use_cache=not no_cache)
+    except UsageError as exc:
+        _fail(str(exc))
+        return
+    found = [p for r in report.results for p in r.prompts]
+    if output_format is PromptsFormat.json:
+        sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+    else:
+        from rich.table import Table
+
+        from .model import PART_NAMES
+
+        short = {"context": "ctx", "constraints": "rules", "task": "task", "output_contract": "out",
+                 "stop_condition": "stop", "verification": "verify"}
+        table = Table(title=f"{len(found)} prompts")
+        for col in ("id", "line", "syntax", "placeholders", "parts", "separated"):
+            table.add_column(col)
+        for p in found:
+            parts = " ".join(short[n] if p["parts"][n]["present"] else "-" for n in PART_NAMES)
+            table.add_row(p["id"], str(p["line"]), p["syntax"], ", ".join(p["placeholders"]), parts,
+                          "yes" if p["separated"] else "no")
+        Console().print(table)
+    for r in report.errors:
+        _err.print(f"promptlint: internal error: {r.path}: {r.error}", markup=False)
+    raise typer.Exit(2 if report.errors else 0)
+
+
+@app.command()
+def rule(key: str = typer.Argument(..., help="Rule code or name.")) -> None:
+    """Print one rule's documentation."""
+    from .rulepacks import load_rules
+
+    try:
+        r = load_rules().by_key(key)
+    except UsageError as exc:
+        _fail(str(exc))
+        return
+    if r is None:
+        _fail(f"unknown rule {key!r} (see `promptlint rules`)")
+        return
+    fix = {"none": "No fix.", "safe": "Safe fix.", "unsafe": "Unsafe fix (needs --unsafe-fixes).",
+           "display-only": "Fix shown, never applied."}[r.fix]
+    text = (f"# {r.name} ({r.code})\n\nSeverity: {r.severity}. {fix} {r.fix_safety}\n\n"
+            f"## Why\n{' '.join(r.docs['why'].split())}\n\n## Bad\n```\n{r.docs['bad'].rstrip()}\n```\n\n"
+            f"## Good\n```\n{r.docs['good'].rstrip()}\n```\n\nDocs: {r.url}\n")
+    sys.stdout.write(text)
+
+
+@app.command("rules")
+def rules_cmd(output_format: PromptsFormat = typer.Option(PromptsFormat.table, "--output-format")) -> None:
+    """List every rule."""
+    import json
+
+    from .rulepacks import load_rules
+
+    rs = load_rules().rules
+    if output_format is PromptsFormat.json:
+        sys.stdout.write(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "fix": r.fix,
+                                      "url": r.url} for r in rs], indent=2) + "\n")
+        return
+    for r in rs:
+        sys.stdout.write(f"{r.code}\t{r.name}\t{r.severity}\t{'fix: ' + r.fix if r.fix != 'none' else ''}\n")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,390 @@
+"""The lint engine: discover → extract → check → suppress → report / fix.
+
+The CLI, the language server and the pre-commit hook all call into this module:
+:func:`lint_text` for one buffer, :func:`lint_paths` for a run over paths (in
+parallel across files, with a cache keyed by content hash, settings and rule-pack
+version), and :func:`fix_paths` to apply fixes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .analysis import Analysis, analyse
+from .checks import CheckContext, get_check
+from .config import Settings
+from .extract import extract
+from .model import PART_NAMES, Finding, LineIndex, Prompt, Span
+from .suppress import apply as apply_suppressions
+from .suppress import front_matter_directive, parse_directives
+
+CACHE_VERSION = "1"
+
+
+@dataclass
+class FileResult:
+    """The outcome of linting one file.
+
+    ``findings`` includes suppressed ones (``Finding.suppressed``);
+    ``prompts`` are summaries in the ``promptlint prompts --output-format json``
+    shape; ``error`` is set when promptlint itself failed on this file (an
+    internal error: the run must exit 2).
+    """
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    prompts: list[dict] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class Report:
+    """All file results of a run, in discovery order, plus cache statistics."""
+
+    results: list[FileResult]
+    cached: int = 0
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding of the run (suppressed ones included)."""
+        return [f for r in self.results for f in r.findings]
+
+    @property
+    def errors(self) -> list[FileResult]:
+        """Results where promptlint failed internally."""
+        return [r for r in self.results if r.error]
+
+
+def read_source(path: str) -> tuple[str | None, str | None]:
+    """Read and decode ``path`` as UTF-8 (a BOM is dropped).
+
+    Returns ``(text, None)`` or ``(None, problem)`` for unreadable or
+    non-UTF-8 files.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror or exc}"
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, f"file is not UTF-8 text (byte {exc.start})"
+
+
+def _file_finding(settings: Settings, path: str, span: Span, code_name: str, **fields: str) -> Finding | None:
+    rule = next((r for r in settings.rules_for(path) if r.name == code_name), None)
+    if rule is None:
+        return None
+    from collections import defaultdict
+
+    return Finding(rule.code, rule.name, rule.message.format_map(defaultdict(str, fields)), rule.severity,  # type: ignore[arg-type]
+                   path, span, None, None, rule.url, fingerprint_text=fields.get("error", "") or fields.get("codes", ""))
+
+
+def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
+    """The JSON summary of one prompt (``promptlint prompts`` shape): id, path,
+    1-based line/column span of its primary message text, syntax,
+    placeholders, parts (``{present, labelled, line}``) and ``separated``."""
+    msg = prompt.main
+    start = index.position(msg.anchor)
+    end = index.position(msg.source_map.file_end(len(msg.text.rstrip()))) if msg.text.strip() else start
+    parts = {}
+    for name in PART_NAMES:
+        info = analysis.sections.parts[name]
+        line = None
+        if info.present and info.offsets:
+            line = analysis.source_map.span(index, info.offsets[0], info.offsets[0] + 1).start.line
+        parts[name] = {"present": info.present, "labelled": info.labelled, "line": line}
+    return {
+        "id": prompt.id, "path": prompt.path, "line": start.line, "column": start.column,
+        "end_line": end.line, "end_column": end.column, "syntax": prompt.syntax,
+        "placeholders": analysis.names, "parts": parts, "separated": analysis.sections.separated,
+        "messages": len(prompt.messages),
+    }
+
+
+def _prompt_lines(prompt: Prompt, index: LineIndex) -> set[int]:
+    lines: set[int] = set()
+    ranges = []
+    if prompt.extent:
+        ranges.append(prompt.extent)
+    for m in prompt.messages:
+        if m.text:
+            ranges.append((m.source_map.file_start(0), m.source_map.file_end(len(m.text))))
+        ranges.append((m.anchor, m.anchor))
+    for s, e in ranges:
+        lines.update(range(index.position(s).line, index.position(e).line + 1))
+    return lines
+
+
+def lint_text(path: str, text: str, settings: Settings, kind: str | None = None) -> FileResult:
+    """Lint one buffer: ``path`` is used for ids and messages, ``text`` is its content.
+
+    Never raises: an internal failure becomes ``FileResult.error``.
+    """
+    from .extract import kind_for_path
+
+    kind = kind or kind_for_path(path)
+    result = FileResult(path)
+    try:
+        _lint_into(result, path, text, settings, kind)
+    except Exception as exc:  # noqa: BLE001 - fail closed: reported, exit code 2
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
+        result.error = f"{type(exc).__name__}: {exc}{where}"
+    return result
+
+
+def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kind: str) -> None:
+    index = LineIndex(text)
+    rules = settings.rules_for(path)
+    extraction = extract(path, text, kind, settings)
+    for problem in extraction.problems:
+        pos = index.position(problem.offset)
+        f = _file_finding(settings, path, Span(pos, index.position(problem.offset + 1)), "parse-error",
+                          error=problem.message)
+        if f:
+            result.findings.append(f)
+    prompt_lines: dict[str, set[int]] = {}
+    for prompt in extraction.prompts:
+        analysis = analyse(prompt, settings.vocabulary)  # type: ignore[arg-type]
+        result.prompts.append(summarise(prompt, analysis, index))
+        prompt_lines[prompt.id] = _prompt_lines(prompt, index)
+        for rule in rules:
+            if rule.check == "engine":
+                continue
+            ctx = CheckContext(analysis, rule, index, path)
+            get_check(rule.check)(ctx)
+            result.findings.extend(ctx.findings)
+    styles = {"hash": ("hash",), "jinja": ("jinja",), "html": ("html", "jinja"), "none": ()}[extraction.comment_style]
+    if extraction.comment_style == "none" and any(m.syntax == "jinja" for p in extraction.prompts for m in p.messages):
+        styles = ("jinja",)
+    directives = parse_directives(text, styles, index)
+    fm = front_matter_directive(extraction.front_matter, index)
+    if fm:
+        directives.append(fm)
+    apply_suppressions(result.findings, directives, prompt_lines)
+    for d in directives:
+        if not d.used:
+            codes = ", ".join(d.codes) if d.codes else "all rules"
+            f = _file_finding(settings, path, d.span, "unused-suppression", codes=codes)
+            if f:
+                result.findings.append(f)
+    result.findings.sort(key=lambda f: (f.span.start, f.code))
+
+
+def lint_file(path: str, kind: str, settings: Settings) -> FileResult:
+    """Read ``path`` and lint it; an unreadable or non-UTF-8 file is one
+    ``parse-error`` finding."""
+    text, problem = read_source(path)
+    if text is None:
+        result = FileResult(path)
+        from .model import Position
+
+        f = _file_finding(settings, path, Span(Position(1, 1), Position(1, 1)), "parse-error", error=problem or "")
+        if f:
+            result.findings.append(f)
+        return result
+    return lint_text(path, text, settings, kind)
+
+
+# --- parallel run with cache ---------------------------------------------------
+
+_WORKER_SETTINGS: Settings | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _WORKER_SETTINGS
+    _WORKER_SETTINGS = settings
+
+
+def _work(batch: list[tuple[str, str, str]]) -> list[FileResult]:
+    assert _WORKER_SETTINGS is not None
+    return [lint_text(path, text, _WORKER_SETTINGS, kind) for path, kind, text in batch]
+
+
+def cache_file(settings: Settings) -> Path:
+    """Where results for these settings are cached (``.promptlint_cache`` under the root)."""
+    base = settings.cache_dir or (settings.root / ".promptlint_cache")
+    return base / CACHE_VERSION / f"{settings.fingerprint}.pickle"
+
+
+def _load_cache(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            data = pickle.load(fh)
+        return data if isinstance(data, dict) else {}
+    except Exception:  # noqa: BLE001 - a corrupt cache is a cold cache
+        return {}
+
+
+def _save_cache(path: Path, data: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        top = path.parent.parent
+        if not (top / ".gitignore").exists():
+            (top / ".gitignore").write_text("# Created by promptlint\n*\n")
+            (top / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, jobs: int | None = None) -> Report:
+    """Discover files under ``paths`` and lint them all.
+
+    Files whose content hash is in the cache for these settings are not
+    re-linted. The rest run in ``jobs`` worker processes (default: one per
+    CPU) when there are enough of them to pay for the start-up. Raises
+    :class:`~promptlint.errors.UsageError` for a path that does not exist.
+    """
+    from .discover import discover
+
+    files = discover(paths, settings)
+    cpath = cache_file(settings)
+    cache = _load_cache(cpath) if use_cache else {}
+    results: dict[str, FileResult] = {}
+    todo: list[tuple[str, str, str]] = []
+    keys: dict[str, str] = {}
+    cached = 0
+    for display, kind in files:
+        text, problem = read_source(display)
+        if text is None:
+            results[display] = lint_file(display, kind, settings)
+            continue
+        key = hashlib.blake2b(f"{display}\0{kind}\0".encode() + text.encode("utf-8", "surrogatepass"),
+                              digest_size=16).hexdigest()
+        keys[display] = key
+        hit = cache.get(key)
+        if hit is not None:
+            results[display] = hit
+            cached += 1
+        else:
+            todo.append((display, kind, text))
+    workers = jobs or os.cpu_count() or 1
+    if workers > 1 and len(todo) >= 64:
+        size = max(8, len(todo) // (workers * 8))
+        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings,)) as pool:
+            for batch_results in pool.map(_work, batches):
+                for r in batch_results:
+                    results[r.path] = r
+    else:
+        for display, kind, text in todo:
+            results[display] = lint_text(display, text, settings, kind)
+    if use_cache and todo:
+        for display, _, _ in todo:
+            r = results[display]
+            if r.error is None:
+                cache[keys[display]] = r
+        _save_cache(cpath, cache)
+    return Report([results[d] for d, _ in files], cached)
+
+
+# --- fixes ----------------------------------------------------------------------
+
+
+@dataclass
+class FixOutcome:
+    """What fixing one file did: the text before and after, and how many fixes were applied."""
+
+    path: str
+    before: str
+    after: str
+    applied: int
+
+
+def fixable(f: Finding, unsafe: bool) -> bool:
+    """Would ``--fix`` (with ``--unsafe-fixes`` when ``unsafe``) apply ``f``'s fix?"""
+    if f.fix is None or f.suppressed or not f.fix.edits:
+        return False
+    return f.fix.applicability == "safe" or (unsafe and f.fix.applicability == "unsafe")
+
+
+def reparses(path: str, text: str, kind: str) -> bool:
+    """Does ``text`` still parse as a file of ``kind``? (Python via libcst,
+    JSON via json, YAML via PyYAML; other kinds always do.)"""
+    try:
+        if kind == "python":
+            import libcst
+
+            libcst.parse_module(text)
+        elif kind == "json":
+            import json
+
+            json.loads(text)
+        elif kind == "yaml":
+            import yaml
+
+            list(yaml.safe_load_all(text))
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+def fix_text(path: str, text: str, kind: str, settings: Settings, *, unsafe: bool = False,
+             max_rounds: int = 10) -> tuple[str, int, FileResult]:
+    """Apply fixes to ``text`` until none is left (at most ``max_rounds``
+    passes; each pass re-lints). A pass whose result does not parse back is
+    dropped. Returns ``(new_text, applied, last_result)``."""
+    from .fixes import apply_edits
+
+    applied = 0
+    result = lint_text(path, text, settings, kind)
+    for _ in range(max_rounds):
+        edits = [e for f in result.findings if fixable(f, unsafe) for e in f.fix.edits]  # type: ignore[union-attr]
+        if not edits:
+            break
+        new_text, count = apply_edits(text, _group_edits(result.findings, unsafe))
+        if count == 0 or new_text == text or not reparses(path, new_text, kind):
+            break
+        text = new_text
+        applied += count
+        result = lint_text(path, text, settings, kind)
+    return text, applied, result
+
+
+def _group_edits(findings: list[Finding], unsafe: bool) -> list:
+    """Edits of all applicable fixes, keeping each fix whole: a fix with an edit
+    overlapping an edit already taken is left for the next pass."""
+    taken: list = []
+    spans: list[tuple[int, int]] = []
+    for f in findings:
+        if not fixable(f, unsafe):
+            continue
+        edits = f.fix.edits  # type: ignore[union-attr]
+        if any(e.start < t and s < e.end for e in edits for s, t in spans):
+            continue
+        taken.extend(edits)
+        spans.extend((e.start, e.end) for e in edits)
+    return taken
+
+
+def write_atomic(path: str, text: str, expected_before: str) -> None:
+    """Write ``text`` to ``path`` through a temp file and rename, only if the
+    file still holds ``expected_before``. Raises ``RuntimeError`` when the file
+    changed since it was read."""
+    current, _ = read_source(path)
+    if current != expected_before:
+        raise RuntimeError(f"{path}: file changed on disk since it was read; not written")
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,37 @@
+"""Does a string read as instructions to a model? Used for prompt-named constants.
+
+A log format, SQL, an HTML page, a URL or an error-message template is not a
+prompt even when its variable is called ``*_TEMPLATE``.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SQL = re.compile(r"\s*(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|MERGE|UPSERT|REPLACE|PRAGMA|BEGIN)\b", re.I)
+_LOG = re.compile(r"%\((?:asctime|levelname|levelno|message|name|lineno|funcName|module|process|processName|thread|threadName|filename|pathname|created|msecs|relativeCreated)\)")
+_MARKUP = re.compile(r"\s*<(?:!DOCTYPE|html|head|body|div|span|table|p|a|svg|xml|\?xml)\b", re.I)
+_URLISH = re.compile(r"\s*(?:[a-z][a-z0-9+.-]*://|/|\./|~/)\S*\s*$", re.I)
+_YOU = re.compile(r"\b(?:you|your|assistant|AI)\b", re.I)
+
+
+def reads_as_instructions(text: str) -> bool:
+    """True when ``text`` looks like instructions to a model.
+
+    It must have at least three words, not look like SQL, a logging format,
+    markup or a URL/path, and state a task, constraint, output contract, stop
+    condition or verification (per the contract-part cues), or address the
+    model ("you", "your") in a sentence of six words or more.
+    """
+    t = text.strip()
+    words = re.findall(r"[A-Za-z\u00c0-\u024f]{2,}", t)
+    if len(words) < 3:
+        return False
+    if _SQL.match(t) or _LOG.search(t) or _MARKUP.match(t) or _URLISH.match(t):
+        return False
+    from ..sections import segment
+
+    found = set(segment(t).present) - {"context"}
+    if found:
+        return True
+    return bool(_YOU.search(t)) and len(words) >= 6

@@ -1,0 +1,84 @@
+"""``.prompty`` files: YAML front matter plus a body of role-marked messages.
+
+The front matter's ``inputs`` declare the template's variables; the body is
+split at ``system:`` / ``user:`` / ``assistant:`` lines into one conversation
+(Prompty format, https://prompty.ai: Jinja2 templating unless
+``template: mustache``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from ..model import Declaration, LineIndex, Message, Prompt, SourceMap, Span
+from . import Extraction
+from .text import split_front_matter
+
+_ROLE_LINE = re.compile(r"^[ \t]*(system|user|assistant|developer)[ \t]*:[ \t]*$", re.M | re.I)
+
+
+def extract_prompty(path: str, text: str, index: LineIndex, settings) -> Extraction:  # noqa: ANN001
+    """One conversation prompt; declarations from ``inputs`` (or ``sample``
+    keys when ``inputs`` is absent, as older Prompty files do)."""
+    front, body_off, problem, raw = split_front_matter(text)
+    result = Extraction(front_matter=front, comment_style="jinja")
+    if problem:
+        result.problems.append(problem)
+    body = text[body_off:]
+    template = ""
+    if front:
+        t = front.get("template")
+        template = (t.get("format") if isinstance(t, dict) else t) or ""
+    syntax = "mustache" if str(template).lower() == "mustache" else "jinja"
+    messages: list[Message] = []
+    marks = list(_ROLE_LINE.finditer(body))
+    if not marks:
+        messages.append(Message(body, SourceMap.identity(body_off, len(body)), role="system", syntax=syntax,
+                                anchor=body_off))
+    else:
+        if body[: marks[0].start()].strip():
+            head = body[: marks[0].start()]
+            messages.append(Message(head, SourceMap.identity(body_off, len(head)), role="system", syntax=syntax,
+                                    anchor=body_off))
+        for i, m in enumerate(marks):
+            start = m.end() + 1 if m.end() < len(body) else m.end()
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(body)
+            chunk = body[start:end]
+            role = m.group(1).lower()
+            messages.append(Message(chunk, SourceMap.identity(body_off + start, len(chunk)),
+                                    role="system" if role == "developer" else role, syntax=syntax,
+                                    anchor=body_off + m.start()))
+    primary = next((i for i, m in enumerate(messages) if m.role == "system"), 0)
+    declarations = _declarations(text, raw, front) if front is not None else None
+    result.prompts.append(Prompt(path, path, None, messages, primary=primary, declarations=declarations,
+                                 origin="file"))
+    return result
+
+
+def _declarations(text: str, raw: str, front: dict) -> list[Declaration] | None:
+    key = "inputs" if "inputs" in front else ("sample" if isinstance(front.get("sample"), dict) else None)
+    if key is None:
+        return None
+    index = text.find(raw)
+    from ..model import LineIndex as _LI
+
+    li = _LI(text)
+    try:
+        root = yaml.compose(raw, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    out: list[Declaration] = []
+    for k, v in getattr(root, "value", []):
+        if getattr(k, "value", None) != key:
+            continue
+        if isinstance(v, yaml.MappingNode):
+            names = [(kk.value, kk.start_mark.index, kk.end_mark.index) for kk, _ in v.value]
+        elif isinstance(v, yaml.SequenceNode):
+            names = [(n.value, n.start_mark.index, n.end_mark.index) for n in v.value if isinstance(n, yaml.ScalarNode)]
+        else:
+            return None
+        for name, s, e in names:
+            out.append(Declaration(str(name), Span(li.position(index + s), li.position(index + e))))
+    return out

@@ -1,0 +1,677 @@
+"""Python extractor (libcst): prompt-named constants, LLM call sites, markers.
+
+What counts as a prompt:
+
+* module or class constants and ``self.`` attributes whose name matches the
+  configured patterns (``*_PROMPT``, ``*_TEMPLATE``, ``*_TMPL``, ``*_INSTRUCTIONS``,
+  ``system_prompt``, …) and whose string reads as instructions;
+* strings passed to known LLM call sites (OpenAI, Anthropic, LangChain,
+  LlamaIndex, and configured ones), with names resolved to same-module
+  assignments; a role-message list in one call is one conversation;
+* any assignment preceded by a ``# promptlint: prompt`` comment line.
+
+Strings are followed through implicit concatenation, ``+``, f-strings,
+``textwrap.dedent``/``inspect.cleandoc``, ``sep.join([...])`` and ``.strip()``;
+each keeps a source map to the file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..model import Declaration, LineIndex, Message, Placeholder, Prompt, SourceMap, Span
+from . import Extraction, ParseProblem
+from .align import decode_python_body
+
+MARKER = re.compile(r"^[ \t]*#[ \t]*promptlint:[ \t]*prompt\b", re.M)
+_ROLE_ALIASES = {"human": "user", "ai": "assistant", "model": "assistant", "developer": "system",
+                 "chat": "user", "placeholder": "placeholder"}
+_MESSAGE_CLASSES = {
+    "SystemMessage": "system", "HumanMessage": "user", "AIMessage": "assistant",
+    "SystemMessagePromptTemplate": "system", "HumanMessagePromptTemplate": "user",
+    "AIMessagePromptTemplate": "assistant", "ChatMessage": None,
+}
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A callee pattern (dotted suffix, ``*`` wildcards allowed) and how its
+    arguments carry prompt text.
+
+    ``kind`` is ``messages`` (a list of role messages), ``text`` (one string) or
+    ``template`` (a template class: format syntax unless ``template_format``
+    says otherwise). ``system``/``user`` name keyword arguments that hold a
+    message of that role; ``positional`` is the index of a positional argument
+    holding the text; ``template_syntax`` is the syntax the callee reads its
+    text in by default (LangChain templates: ``str.format`` style).
+    """
+
+    callee: str
+    kind: str
+    messages: str | None = None
+    system: tuple[str, ...] = ()
+    user: tuple[str, ...] = ()
+    positional: int | None = None
+    declares: str | None = None
+    template_syntax: str | None = None
+
+
+DEFAULT_CALL_SITES: tuple[CallSite, ...] = (
+    CallSite("*chat.completions.create", "messages", messages="messages"),
+    CallSite("*chat.completions.parse", "messages", messages="messages"),
+    CallSite("*completions.create", "text", user=("prompt",)),
+    CallSite("*responses.create", "messages", messages="input", system=("instructions",), user=("input",)),
+    CallSite("*responses.parse", "messages", messages="input", system=("instructions",), user=("input",)),
+    CallSite("*messages.create", "messages", messages="messages", system=("system",)),
+    CallSite("*messages.stream", "messages", messages="messages", system=("system",)),
+    CallSite("*litellm.completion", "messages", messages="messages"),
+    CallSite("*litellm.acompletion", "messages", messages="messages"),
+    CallSite("*ChatPromptTemplate.from_messages", "messages", positional=0, messages="messages", template_syntax="format"),
+    CallSite("*ChatPromptTemplate.from_template", "template", positional=0, user=("template",), template_syntax="format"),
+    CallSite("*PromptTemplate.from_template", "template", positional=0, user=("template",), template_syntax="format"),
+    CallSite("*PromptTemplate", "template", positional=0, user=("template",), declares="input_variables", template_syntax="format"),
+    CallSite("*RichPromptTemplate", "template", positional=0, user=("template_str",)),
+    CallSite("*ChatPromptTemplate", "messages", positional=0, messages="message_templates", template_syntax="format"),
+)
+
+
+def call_sites_from_config(entries: list[dict]) -> tuple[CallSite, ...]:
+    """Configured call sites: ``{callee = "my.llm.ask", argument = "prompt"}``
+    (a keyword name or a 0-based position) or ``{callee, messages = "msgs"}``."""
+    out = []
+    for e in entries:
+        arg = e.get("argument")
+        if "messages" in e:
+            out.append(CallSite(e["callee"], "messages", messages=e["messages"]))
+        elif isinstance(arg, int):
+            out.append(CallSite(e["callee"], "text", positional=arg))
+        else:
+            out.append(CallSite(e["callee"], "text", user=(str(arg or "prompt"),)))
+    return tuple(out)
+
+
+def _keywords(settings) -> tuple[str, ...]:  # noqa: ANN001
+    words = {"prompt", "tmpl", "template", "instruction", "messages", "system", "promptlint"}
+    for site in settings.call_sites:
+        words.add(site.callee.rsplit(".", 1)[-1].strip("*").lower())
+    for pat in settings.name_patterns:
+        core = pat.strip("*_").lower()
+        if core:
+            words.add(core)
+    return tuple(w for w in words if w)
+
+
+def extract_python(path: str, text: str, index: LineIndex, settings) -> Extraction:  # noqa: ANN001
+    """Extract prompts from Python source ``text`` (see module docstring).
+
+    A file with none of the prompt keywords is not parsed at all; a file that
+    does not parse yields one :class:`ParseProblem` at the parser's position.
+    """
+    result = Extraction(comment_style="hash")
+    lowered = text.lower()
+    if not any(k in lowered for k in _keywords(settings)):
+        return result
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        line = max(1, exc.raw_line)
+        try:
+            off = index.line_starts[min(line, len(index.line_starts)) - 1] + max(0, exc.raw_column)
+        except IndexError:
+            off = 0
+        result.problems.append(ParseProblem(min(off, len(text)), f"Python syntax error: {exc.message}"))
+        return result
+    except (RecursionError, MemoryError) as exc:
+        result.problems.append(ParseProblem(0, f"Python source too deeply nested to parse ({type(exc).__name__})"))
+        return result
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    collector = _Collector(module, positions, index, settings)
+    wrapper.module.visit(collector)
+    result.prompts = _Builder(path, text, index, settings, collector).build()
+    return result
+
+
+@dataclass
+class _Assignment:
+    name: str
+    value: object
+    scope: tuple[str, ...]
+    line: int
+    public: bool
+    extent: tuple[int, int]
+
+
+@dataclass
+class _CallRecord:
+    node: object
+    site: CallSite
+    target: str | None
+    scope: tuple[str, ...]
+
+
+class _Collector(cst.CSTVisitor):
+    """Collects assignments, call sites, ``.format`` calls and ``%`` uses."""
+
+    def __init__(self, module, positions, index: LineIndex, settings) -> None:  # noqa: ANN001
+        super().__init__()
+        self.module = module
+        self.positions = positions
+        self.index = index
+        self.settings = settings
+        self.assignments: dict[tuple[tuple[str, ...], str], _Assignment] = {}
+        self.calls: list[_CallRecord] = []
+        self.format_calls: dict[str, list[object]] = {}
+        self.percent_names: set[str] = set()
+        self.scope: list[str] = []
+        self.kinds: list[str] = []
+        self.target_stack: list[tuple[object, str]] = []
+
+    def on_visit(self, node) -> bool:  # noqa: ANN001
+        if isinstance(node, (cst.ClassDef, cst.FunctionDef)):
+            self.scope.append(node.name.value)
+            self.kinds.append("class" if isinstance(node, cst.ClassDef) else "def")
+        elif isinstance(node, (cst.Assign, cst.AnnAssign)):
+            self._assignment(node)
+        elif isinstance(node, cst.Call):
+            self._call(node)
+        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
+            if isinstance(node.left, cst.Name):
+                self.percent_names.add(node.left.value)
+        return True
+
+    def on_leave(self, original_node) -> None:  # noqa: ANN001
+        if isinstance(original_node, (cst.ClassDef, cst.FunctionDef)):
+            self.scope.pop()
+            self.kinds.pop()
+        if self.target_stack and self.target_stack[-1][0] is original_node:
+            self.target_stack.pop()
+
+    # ------------------------------------------------------------------------
+    def line_of(self, node) -> int:  # noqa: ANN001
+        return self.positions[node].start.line
+
+    def extent_of(self, node) -> tuple[int, int]:  # noqa: ANN001
+        pos = self.positions[node]
+        starts = self.index.line_starts
+        return starts[pos.start.line - 1] + pos.start.column, starts[pos.end.line - 1] + pos.end.column
+
+    def _assignment(self, node) -> None:  # noqa: ANN001
+        value = node.value
+        if value is None:
+            return
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        in_def = "def" in self.kinds
+        for t in targets:
+            if isinstance(t, cst.Name):
+                name = t.value
+                qual = ".".join(self.scope + [name]) if self.kinds and self.kinds[-1] == "class" else name
+                public = not in_def
+            elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in ("self", "cls"):
+                name = t.attr.value
+                cls = [s for s, k in zip(self.scope, self.kinds) if k == "class"]
+                qual = ".".join(cls[-1:] + [name])
+                public = True
+            else:
+                continue
+            key = (tuple(self.scope), name)
+            if key not in self.assignments:
+                self.assignments[key] = _Assignment(qual, value, tuple(self.scope), self.line_of(node), public,
+                                                    self.extent_of(node))
+            if isinstance(value, cst.Call):
+                self.target_stack.append((value, qual))
+
+    def _call(self, node) -> None:  # noqa: ANN001
+        callee = dotted_name(node.func)
+        if callee is None:
+            return
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "format" and isinstance(node.func.value, cst.Name):
+            self.format_calls.setdefault(node.func.value.value, []).append(node)
+        for site in self.settings.call_sites:
+            if fnmatch.fnmatchcase(callee, site.callee) or fnmatch.fnmatchcase("." + callee, site.callee):
+                target = self.target_stack[-1][1] if self.target_stack and self.target_stack[-1][0] is node else None
+                self.calls.append(_CallRecord(node, site, target, tuple(self.scope)))
+                break
+
+
+def dotted_name(node) -> str | None:  # noqa: ANN001
+    """``a.b.c`` for a Name/Attribute chain (calls in the chain become ``()``-less
+    names: ``OpenAI().chat.completions.create`` → ``OpenAI.chat.completions.create``)."""
+    parts = []
+    while True:
+        if isinstance(node, cst.Name):
+            parts.append(node.value)
+            break
+        if isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        elif isinstance(node, cst.Call):
+            node = node.func
+        else:
+            return ".".join(reversed(parts)) if parts else None
+    return ".".join(reversed(parts))
+
+
+class _Builder:
+    def __init__(self, path: str, text: str, index: LineIndex, settings, col: _Collector) -> None:  # noqa: ANN001
+        self.path = path
+        self.text = text
+        self.index = index
+        self.settings = settings
+        self.col = col
+        self.consumed: set[str] = set()
+        self.marked_lines = {index.position(m.start()).line for m in MARKER.finditer(text)}
+
+    def offset(self, node, end: bool = False) -> int:  # noqa: ANN001
+        pos = self.col.positions[node]
+        p = pos.end if end else pos.start
+        return self.index.line_starts[p.line - 1] + p.column
+
+    # -- string evaluation --------------------------------------------------
+    def resolve(self, name: str, scope: tuple[str, ...]) -> _Assignment | None:
+        for i in range(len(scope), -1, -1):
+            a = self.col.assignments.get((scope[:i], name))
+            if a is not None:
+                return a
+        return None
+
+    def eval(self, node, scope: tuple[str, ...], depth: int = 0) -> Message | None:  # noqa: ANN001, C901
+        if depth > 8:
+            return None
+        if isinstance(node, cst.SimpleString):
+            return self._simple(node)
+        if isinstance(node, cst.FormattedString):
+            return self._fstring(node)
+        if isinstance(node, cst.ConcatenatedString):
+            return self._join([node.left, node.right], scope, depth, "")
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            return self._join([node.left, node.right], scope, depth, "")
+        if isinstance(node, cst.Name):
+            a = self.resolve(node.value, scope)
+            if a is None or a.value is node:
+                return None
+            msg = self.eval(a.value, a.scope, depth + 1)
+            if msg is not None:
+                msg.origin = a.name
+                if node.value in self.col.format_calls and msg.syntax == "plain":
+                    msg.syntax = "format"
+                if node.value in self.col.percent_names and msg.syntax == "plain":
+                    msg.syntax = "percent"
+            return msg
+        if isinstance(node, cst.Call):
+            func = dotted_name(node.func) or ""
+            last = func.rsplit(".", 1)[-1]
+            args = [a for a in node.args if not a.keyword and not a.star]
+            if last in ("dedent", "cleandoc") and args:
+                inner = self.eval(args[0].value, scope, depth + 1)
+                return _dedent(inner, strip=last == "cleandoc") if inner else None
+            if isinstance(node.func, cst.Attribute):
+                attr = node.func.attr.value
+                if attr in ("strip", "lstrip", "rstrip") and not node.args:
+                    inner = self.eval(node.func.value, scope, depth + 1)
+                    return _strip(inner, attr) if inner else None
+                if attr == "format":
+                    inner = self.eval(node.func.value, scope, depth + 1)
+                    if inner is not None and inner.syntax == "plain":
+                        inner.syntax = "format"
+                    return inner
+                if attr == "join" and len(args) == 1 and isinstance(args[0].value, (cst.List, cst.Tuple)):
+                    sep = self.eval(node.func.value, scope, depth + 1)
+                    if sep is None:
+                        return None
+                    items = [e.value for e in args[0].value.elements]
+                    return self._join(items, scope, depth, sep.text)
+        return None
+
+    def _simple(self, node) -> Message | None:  # noqa: ANN001
+        raw = node.value
+        prefix_len = len(raw) - len(raw.lstrip("rRbBuUfFtT"))
+        prefix = raw[:prefix_len].lower()
+        if "b" in prefix:
+            return None
+        q = 3 if raw[prefix_len:prefix_len + 3] in ('"""', "'''") else 1
+        start = self.offset(node) + prefix_len + q
+        body = raw[prefix_len + q: len(raw) - q]
+        text, smap = decode_python_body(body, start, raw_string="r" in prefix)
+        return Message(text, smap, encoding="python", raw_string="r" in prefix, triple_quoted=q == 3,
+                       anchor=self.offset(node))
+
+    def _fstring(self, node) -> Message | None:  # noqa: ANN001
+        prefix = node.start.lower()
+        raw_string = "r" in prefix
+        if "b" in prefix:
+            return None
+        smap = SourceMap()
+        out: list[str] = []
+        placeholders: list[Placeholder] = []
+        for part in node.parts:
+            base = self.offset(part)
+            if isinstance(part, cst.FormattedStringText):
+                t, m = decode_python_body(part.value, base, raw_string=raw_string)
+                out.append(t)
+                smap.extend(m)
+            else:
+                end = self.offset(part, end=True)
+                src = self.text[base:end]
+                start_text = sum(len(x) for x in out)
+                out.append(src)
+                smap.extend(SourceMap.identity(base, len(src)))
+                name = self.col.module.code_for_node(part.expression).strip()
+                placeholders.append(Placeholder(name, start_text, start_text + len(src)))
+        q = node.end
+        return Message("".join(out), smap, syntax="fstring", placeholders=placeholders, encoding="python",
+                       raw_string=raw_string, triple_quoted=len(q) == 3, anchor=self.offset(node))
+
+    def _join(self, nodes: list, scope, depth: int, sep: str) -> Message | None:
+        msgs = []
+        for n in nodes:
+            m = self.eval(n, scope, depth + 1)
+            if m is None:
+                return None
+            msgs.append(m)
+        return join_messages(msgs, sep)
+
+    # -- prompts ---------------------------------------------------------------
+    def build(self) -> list[Prompt]:
+        prompts: list[Prompt] = []
+        for rec in self.col.calls:
+            p = self._call_prompt(rec)
+            if p is not None:
+                prompts.append(p)
+        for (scope, name), a in self.col.assignments.items():
+            marked = a.line - 1 in self.marked_lines
+            if a.name in self.consumed or (not a.public and not marked):
+                continue
+            if not marked and not self._name_matches(name):
+                continue
+            msg = self.eval(a.value, a.scope)
+            if msg is None:
+                continue
+            self._decide_syntax(msg, name, None)
+            if not marked:
+                from .heuristics import reads_as_instructions
+
+                if not reads_as_instructions(msg.text):
+                    continue
+            prompts.append(Prompt(f"{self.path}::{a.name}", self.path, a.name, [msg],
+                                  declarations=self._format_declarations(name), origin="code", extent=a.extent))
+        prompts.sort(key=lambda p: (p.main.source_map.file_start(0) if p.main.text else p.main.anchor))
+        seen: dict[str, int] = {}
+        for p in prompts:
+            if p.id in seen:
+                p.id = f"{p.id}@{self.index.position(p.main.anchor).line}"
+            seen[p.id] = 1
+        return prompts
+
+    def _name_matches(self, name: str) -> bool:
+        low = name.lower()
+        return any(fnmatch.fnmatchcase(low, pat.lower()) for pat in self.settings.name_patterns)
+
+    def _format_declarations(self, name: str) -> list[Declaration] | None:
+        calls = self.col.format_calls.get(name)
+        if not calls:
+            return None
+        decls: list[Declaration] = []
+        for call in calls:
+            for arg in call.args:
+                if arg.star or not arg.keyword:
+                    return None
+                s, e = self.offset(arg.keyword), self.offset(arg.keyword, end=True)
+                decls.append(Declaration(arg.keyword.value, Span(self.index.position(s), self.index.position(e))))
+        return decls
+
+    def _decide_syntax(self, msg: Message, name: str | None, prefer: str | None) -> None:
+        from ..template import detect_syntax
+
+        if msg.syntax == "fstring":
+            return
+        if msg.syntax in ("format", "percent") and prefer is None:
+            return
+        msg.syntax = detect_syntax(msg.text, prefer=prefer or (msg.syntax if msg.syntax != "plain" else None))
+
+    def _kwarg(self, call, names: tuple[str, ...] | str | None):  # noqa: ANN001
+        if names is None:
+            return None
+        if isinstance(names, str):
+            names = (names,)
+        for a in call.args:
+            if a.keyword is not None and a.keyword.value in names:
+                return a.value
+        return None
+
+    def _positional(self, call, index: int | None):  # noqa: ANN001
+        if index is None:
+            return None
+        pos = [a for a in call.args if a.keyword is None and not a.star]
+        return pos[index].value if index < len(pos) else None
+
+    def _call_prompt(self, rec: _CallRecord) -> Prompt | None:
+        site, call = rec.site, rec.node
+        messages: list[Message] = []
+        prefer = None
+        declarations = None
+        if site.template_syntax:
+            fmt = self._kwarg(call, "template_format")
+            prefer = site.template_syntax
+            if isinstance(fmt, cst.SimpleString):
+                f = fmt.evaluated_value if isinstance(fmt.evaluated_value, str) else ""
+                prefer = {"jinja2": "jinja", "mustache": "mustache", "f-string": "format"}.get(f, "format")
+        for key in site.system:
+            node = self._kwarg(call, key)
+            if node is not None and not isinstance(node, (cst.List, cst.Tuple)):
+                messages += self._content(node, "system", rec.scope)
+            elif isinstance(node, (cst.List, cst.Tuple)):
+                messages += self._content(node, "system", rec.scope)
+        list_node = self._kwarg(call, site.messages) if site.messages else None
+        if list_node is None and site.kind == "messages" and site.positional is not None:
+            list_node = self._positional(call, site.positional)
+        if isinstance(list_node, cst.Name):
+            a = self.resolve(list_node.value, rec.scope)
+            list_node = a.value if a is not None else None
+        if isinstance(list_node, (cst.List, cst.Tuple)):
+            for el in list_node.elements:
+                messages += self._message_element(el.value, rec.scope)
+        elif site.kind in ("text", "template") or list_node is not None:
+            node = list_node
+            if node is None:
+                for key in site.user:
+                    node = self._kwarg(call, key)
+                    if node is not None:
+                        break
+            if node is None and site.positional is not None and site.kind != "messages":
+                node = self._positional(call, site.positional)
+            if node is not None:
+                messages += self._content(node, "user", rec.scope)
+        if site.declares:
+            declarations = self._declarations(self._kwarg(call, site.declares))
+            partial = self._kwarg(call, "partial_variables")
+            if declarations is not None and isinstance(partial, cst.Dict):
+                for el in partial.elements:
+                    if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
+                        s, e = self.offset(el.key), self.offset(el.key, end=True)
+                        declarations.append(Declaration(str(el.key.evaluated_value),
+                                                        Span(self.index.position(s), self.index.position(e))))
+        messages = [m for m in messages if m.role != "placeholder"]
+        if not messages:
+            return None
+        for m in messages:
+            self._decide_syntax(m, m.origin, prefer)
+            if m.origin:
+                self.consumed.add(m.origin)
+        primary = next((i for i, m in enumerate(messages) if m.role == "system"), 0)
+        main = messages[primary]
+        if rec.target and site.template_syntax:
+            # A template object is named by its variable; an API call's result is not the prompt.
+            name = rec.target
+        elif main.origin:
+            name = main.origin
+        else:
+            start = main.source_map.file_start(0) if main.text else main.anchor
+            name = f"call@{self.index.position(start).line}"
+        if declarations is None and main.origin:
+            declarations = self._format_declarations(main.origin.rsplit(".", 1)[-1])
+        return Prompt(f"{self.path}::{name}", self.path, name, messages, primary=primary,
+                      declarations=declarations, origin="code", extent=self.col.extent_of(call))
+
+    def _declarations(self, node) -> list[Declaration] | None:  # noqa: ANN001
+        if not isinstance(node, (cst.List, cst.Tuple)):
+            return None
+        out = []
+        for el in node.elements:
+            if not isinstance(el.value, cst.SimpleString):
+                return None
+            s, e = self.offset(el.value), self.offset(el.value, end=True)
+            out.append(Declaration(str(el.value.evaluated_value), Span(self.index.position(s), self.index.position(e))))
+        return out
+
+    def _content(self, node, role: str, scope) -> list[Message]:  # noqa: ANN001
+        """Messages from a content value: a string, or a list of content parts."""
+        if isinstance(node, cst.Name):
+            a = self.resolve(node.value, scope)
+            if a is not None and isinstance(a.value, (cst.List, cst.Tuple)):
+                node = a.value
+        if isinstance(node, (cst.List, cst.Tuple)):
+            out = []
+            for el in node.elements:
+                v = el.value
+                if isinstance(v, cst.Dict):
+                    role_i = _dict_get(v, "role")
+                    if role_i is not None:
+                        out += self._message_element(v, scope)
+                        continue
+                    text_node = _dict_get(v, "text")
+                    if text_node is not None:
+                        out += self._content(text_node, role, scope)
+                else:
+                    out += self._content(v, role, scope)
+            return out
+        msg = self.eval(node, scope)
+        if msg is None:
+            return []
+        msg.role = role
+        if isinstance(node, cst.Name):
+            msg.origin = msg.origin or node.value
+        return [msg]
+
+    def _message_element(self, node, scope) -> list[Message]:  # noqa: ANN001
+        if isinstance(node, cst.Dict):
+            role_node, content = _dict_get(node, "role"), _dict_get(node, "content")
+            role = self._role(role_node, scope)
+            return self._content(content, role, scope) if content is not None else []
+        if isinstance(node, cst.Tuple) and len(node.elements) == 2:
+            role = self._role(node.elements[0].value, scope)
+            return self._content(node.elements[1].value, role, scope)
+        if isinstance(node, cst.Call):
+            func = dotted_name(node.func) or ""
+            parts = func.split(".")
+            cls = parts[-2] if parts[-1] in ("from_template", "from_messages") and len(parts) > 1 else parts[-1]
+            if cls in _MESSAGE_CLASSES:
+                role = _MESSAGE_CLASSES[cls] or self._role(self._kwarg(node, "role"), scope)
+                content = self._kwarg(node, ("content", "template", "prompt")) or self._positional(node, 0)
+                return self._content(content, role, scope) if content is not None else []
+            if cls == "MessagesPlaceholder":
+                return []
+        return []
+
+    def _role(self, node, scope) -> str:  # noqa: ANN001
+        if node is None:
+            return "user"
+        msg = self.eval(node, scope)
+        role = (msg.text if msg else "user").strip().lower()
+        return _ROLE_ALIASES.get(role, role)
+
+
+def _dict_get(node, key: str):  # noqa: ANN001
+    for el in node.elements:
+        if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString):
+            if el.key.evaluated_value == key:
+                return el.value
+    return None
+
+
+def join_messages(msgs: list[Message], sep: str) -> Message:
+    """Join messages into one text, recording each piece's range.
+
+    ``sep`` characters are synthesised (mapped to the end of the piece before).
+    Syntax: ``fstring`` when any piece is an f-string, else that of the first
+    piece that has one.
+    """
+    smap = SourceMap()
+    parts: list[str] = []
+    pieces: list[tuple[int, int]] = []
+    placeholders: list[Placeholder] = []
+    has_f = any(m.syntax == "fstring" for m in msgs)
+    pos = 0
+    for i, m in enumerate(msgs):
+        if i and sep:
+            parts.append(sep)
+            smap.pad(len(sep))
+            pos += len(sep)
+        sub = m.pieces or [(0, len(m.text))]
+        pieces += [(pos + s, pos + e) for s, e in sub]
+        for p in m.placeholders or []:
+            placeholders.append(Placeholder(p.name, p.start + pos, p.end + pos))
+        parts.append(m.text)
+        smap.extend(m.source_map)
+        pos += len(m.text)
+    first = msgs[0]
+    syntax = "fstring" if has_f else next((m.syntax for m in msgs if m.syntax != "plain"), "plain")
+    return Message("".join(parts), smap, syntax=syntax, pieces=pieces if len(pieces) > 1 else [],
+                   placeholders=placeholders if has_f else None, encoding=first.encoding,
+                   raw_string=msgs[-1].raw_string, triple_quoted=msgs[-1].triple_quoted, anchor=first.anchor)
+
+
+def _keep(msg: Message, keep: list[bool]) -> Message:
+    """A copy of ``msg`` holding only the characters where ``keep`` is true."""
+    idx = [i for i, k in enumerate(keep) if k]
+    new_pos = {old: new for new, old in enumerate(idx)}
+    text = "".join(msg.text[i] for i in idx)
+    smap = SourceMap([msg.source_map.starts[i] for i in idx], [msg.source_map.ends[i] for i in idx])
+
+    def remap(s: int, e: int) -> tuple[int, int]:
+        ns = next((new_pos[i] for i in range(s, e) if i in new_pos), len(text))
+        ne = next((new_pos[i] + 1 for i in range(e - 1, s - 1, -1) if i in new_pos), ns)
+        return ns, ne
+
+    pieces = [remap(s, e) for s, e in msg.pieces]
+    placeholders = None
+    if msg.placeholders is not None:
+        placeholders = [Placeholder(p.name, *remap(p.start, p.end)) for p in msg.placeholders]
+    return Message(text, smap, msg.role, msg.syntax, pieces, placeholders, msg.encoding, msg.raw_string,
+                   msg.triple_quoted, msg.origin, msg.anchor)
+
+
+def _dedent(msg: Message, strip: bool = False) -> Message:
+    """``textwrap.dedent`` (or ``inspect.cleandoc`` when ``strip``) with the map kept."""
+    lines = msg.text.split("\n")
+    margins = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
+    if strip and len(lines) > 1:
+        rest = [len(line) - len(line.lstrip(" \t")) for line in lines[1:] if line.strip()]
+        margins = rest
+    margin = min(margins) if margins else 0
+    keep: list[bool] = []
+    for n, line in enumerate(lines):
+        if not line.strip():
+            cut = len(line)
+        elif strip and n == 0:
+            cut = len(line) - len(line.lstrip(" \t"))
+        else:
+            cut = margin
+        keep += [False] * cut + [True] * (len(line) - cut)
+        keep.append(True)
+    keep = keep[: len(msg.text)]
+    out = _keep(msg, keep)
+    return _strip(out, "strip") if strip else out
+
+
+def _strip(msg: Message, how: str) -> Message:
+    text = msg.text
+    lo = len(text) - len(text.lstrip()) if how in ("strip", "lstrip") else 0
+    hi = len(text.rstrip()) if how in ("strip", "rstrip") else len(text)
+    return _keep(msg, [lo <= i < hi for i in range(len(text))])

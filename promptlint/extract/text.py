@@ -1,0 +1,72 @@
+"""Prompt files: ``.md``, ``.txt``, ``.prompt``, Jinja files and agent instruction files.
+
+The whole file body is one prompt. YAML front matter (``---`` … ``---`` at the
+top) is not prompt text: it is parsed for promptlint's own keys.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+import yaml
+
+from ..model import LineIndex, Message, Prompt, SourceMap
+from ..template import detect_syntax
+from . import Extraction, ParseProblem
+
+_FRONT = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+JINJA_SUFFIXES = (".j2", ".jinja", ".jinja2")
+
+
+def split_front_matter(text: str) -> tuple[dict | None, int, ParseProblem | None, str]:
+    """Split YAML front matter off ``text``.
+
+    Returns ``(data, body_offset, problem, raw_yaml)``: ``data`` is ``None``
+    when there is no front matter (or it is not a mapping); ``body_offset`` is
+    the 0-based offset where the body starts; ``problem`` reports YAML that does
+    not parse, at its file offset.
+    """
+    m = _FRONT.match(text)
+    if not m:
+        return None, 0, None, ""
+    raw = m.group(1)
+    try:
+        data = yaml.safe_load(raw) if raw.strip() else {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        off = m.start(1)
+        if mark is not None:
+            off += mark.index
+        return None, m.end(), ParseProblem(off, f"front matter is not valid YAML: {exc.problem}"), raw
+    except yaml.YAMLError as exc:
+        return None, m.end(), ParseProblem(m.start(1), f"front matter is not valid YAML: {exc}"), raw
+    return (data if isinstance(data, dict) else None), m.end(), None, raw
+
+
+def file_syntax(path: str, body: str) -> str:
+    """Template syntax of a prompt file: Jinja for Jinja suffixes, otherwise
+    detected from the text (``{{x}}`` in a ``.prompt`` file is Handlebars-style
+    Mustache)."""
+    suffixes = [s.lower() for s in PurePath(path).suffixes]
+    if suffixes and suffixes[-1] in JINJA_SUFFIXES:
+        return "jinja"
+    syntax = detect_syntax(body)
+    if syntax == "jinja" and suffixes and suffixes[-1] == ".prompt" and "{%" not in body:
+        return "mustache"
+    return syntax
+
+
+def extract_text(path: str, text: str, index: LineIndex, settings) -> Extraction:  # noqa: ANN001
+    """One prompt for the whole file body (after any front matter)."""
+    front, body_off, problem, _ = split_front_matter(text)
+    style = "jinja" if PurePath(path).suffix.lower() in JINJA_SUFFIXES else (
+        "html" if PurePath(path).suffix.lower() in (".md", ".markdown", ".mdx") else "none")
+    result = Extraction(front_matter=front, comment_style=style)
+    if problem:
+        result.problems.append(problem)
+    body = text[body_off:]
+    msg = Message(body, SourceMap.identity(body_off, len(body)), syntax=file_syntax(path, body),
+                  encoding="raw", anchor=body_off)
+    result.prompts.append(Prompt(path, path, None, [msg], origin="file"))
+    return result

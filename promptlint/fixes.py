@@ -1,0 +1,60 @@
+"""Building and applying fixes: text encoding for each literal kind, edits, and
+applying non-overlapping edits to a file's text."""
+
+from __future__ import annotations
+
+import json
+
+from .model import Edit, LineIndex, Message, Span
+
+
+def encode_for(message: Message, text: str) -> str | None:
+    """Spell ``text`` as it must be written inside ``message``'s source literal.
+
+    Returns ``None`` when it cannot be written safely there (a raw
+    single-quoted Python string that would need a newline, or a YAML scalar
+    style promptlint does not edit).
+    """
+    if message.encoding == "raw":
+        return text
+    if message.encoding == "json":
+        return json.dumps(text, ensure_ascii=False)[1:-1]
+    if message.encoding == "python":
+        if message.raw_string:
+            if "\\" in text or ("\n" in text and not message.triple_quoted):
+                return None
+            return text
+        out = text.replace("\\", "\\\\")
+        if not message.triple_quoted:
+            out = out.replace("\n", "\\n")
+        return out
+    return None
+
+
+def insert_edit(index: LineIndex, offset: int, content: str) -> Edit:
+    """An edit inserting ``content`` at file ``offset`` (0-based)."""
+    pos = index.position(offset)
+    return Edit(offset, offset, content, Span(pos, pos))
+
+
+def apply_edits(text: str, edits: list[Edit]) -> tuple[str, int]:
+    """Apply ``edits`` to ``text``; an edit overlapping one already taken is skipped.
+
+    Edits are taken in (start, end) order, so several insertions at the same
+    offset keep their order. Returns ``(new_text, applied_count)``.
+    """
+    taken: list[Edit] = []
+    last_end = -1
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        if e.start < last_end or (e.start == last_end and taken and taken[-1].end > taken[-1].start and e.end > e.start):
+            continue
+        taken.append(e)
+        last_end = max(last_end, e.end)
+    out: list[str] = []
+    pos = 0
+    for e in taken:
+        out.append(text[pos:e.start])
+        out.append(e.content)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out), len(taken)

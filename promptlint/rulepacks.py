@@ -1,0 +1,186 @@
+"""Rule packs: YAML files validated with jsonschema, loaded through importlib.resources.
+
+A pack is a folder (``rules/<pack>/``) of ``<CODE>-<name>.yml`` rule files plus
+an optional ``vocabulary.yml``; its test cases live in ``<pack>/tests/<CODE>.yml``.
+The ``core`` pack ships inside the wheel as the ``promptlint.rules`` package
+data; extra packs come from paths named in configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from .errors import UsageError, schema_error_message, yaml_node_at
+
+DOCS_URL = "https://promptlint.dev/rules/{name}/"
+
+RULE_SCHEMA: dict = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "promptlint rule",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["code", "name", "severity", "check", "message", "docs"],
+    "properties": {
+        "code": {"type": "string", "pattern": "^[A-Z]{2,4}[0-9]{3}$"},
+        "name": {"type": "string", "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"},
+        "severity": {"enum": ["error", "warning", "info"]},
+        "check": {"type": "string"},
+        "options": {"type": "object"},
+        "message": {"type": "string", "minLength": 1},
+        "fix": {"enum": ["none", "safe", "unsafe", "display-only"]},
+        "fix_safety": {"type": "string"},
+        "docs": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["why", "bad", "good"],
+            "properties": {
+                "why": {"type": "string"},
+                "bad": {"type": "string"},
+                "good": {"type": "string"},
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: ``code`` (``PL001``), kebab-case ``name``, ``severity``,
+    the ``check`` kind (a module of :mod:`promptlint.checks`) with its
+    ``options``, a ``message`` template (``str.format`` fields filled by the
+    check), the ``fix`` applicability it offers, and ``docs``."""
+
+    code: str
+    name: str
+    severity: str
+    check: str
+    message: str
+    docs: dict
+    options: dict = field(default_factory=dict)
+    fix: str = "none"
+    fix_safety: str = ""
+    pack: str = "core"
+    source: str = ""
+
+    @property
+    def url(self) -> str:
+        """The rule's documentation URL."""
+        return DOCS_URL.format(name=self.name)
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All loaded rules plus the vocabulary data; ``version`` is a hash of
+    every pack file's bytes (used in cache keys)."""
+
+    rules: tuple[Rule, ...]
+    vocabulary: dict
+    version: str
+
+    def by_key(self, key: str) -> Rule | None:
+        """Look a rule up by code or name (case-insensitive)."""
+        key = key.strip()
+        for r in self.rules:
+            if r.code.lower() == key.lower() or r.name == key.lower():
+                return r
+        return None
+
+
+def core_pack_root():  # noqa: ANN201 - importlib Traversable
+    """The folder of the shipped ``core`` pack (an importlib Traversable)."""
+    return resources.files("promptlint.rules") / "core"
+
+
+def _load_yaml(text: str, source: str):
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise UsageError(f"invalid YAML: {exc.problem}", source,
+                         mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
+    return node, data
+
+
+def parse_rule(text: str, source: str, pack: str) -> Rule:
+    """Parse and validate one rule file's ``text``.
+
+    Raises :class:`UsageError` naming ``source`` and the line/column of the
+    offending YAML node when the YAML or the schema check fails, or the check
+    kind is unknown.
+    """
+    from jsonschema import Draft202012Validator
+
+    from .checks import CHECK_KINDS
+
+    node, data = _load_yaml(text, source)
+    errors = sorted(Draft202012Validator(RULE_SCHEMA).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        at = yaml_node_at(node, list(err.absolute_path))
+        mark = at.start_mark
+        raise UsageError(schema_error_message(err), source, mark.line + 1, mark.column + 1)
+    if data["check"] not in CHECK_KINDS:
+        at = yaml_node_at(node, ["check"]).start_mark
+        raise UsageError(f"unknown check kind {data['check']!r} (known: {', '.join(sorted(CHECK_KINDS))})",
+                         source, at.line + 1, at.column + 1)
+    return Rule(pack=pack, source=source, **{k: v for k, v in data.items()})
+
+
+def _read_pack(root, pack: str, label: str) -> tuple[list[Rule], dict | None, list[bytes]]:
+    rules: list[Rule] = []
+    vocab = None
+    blobs: list[bytes] = []
+    entries = sorted((e for e in root.iterdir() if e.is_file() and e.name.endswith((".yml", ".yaml"))),
+                     key=lambda e: e.name)
+    for entry in entries:
+        raw = entry.read_bytes()
+        blobs.append(entry.name.encode() + raw)
+        source = f"{label}/{entry.name}"
+        text = raw.decode("utf-8")
+        if entry.name.startswith("vocabulary."):
+            _, vocab = _load_yaml(text, source)
+            continue
+        rules.append(parse_rule(text, source, pack))
+    return rules, vocab, blobs
+
+
+@lru_cache(maxsize=8)
+def load_rules(extra_paths: tuple[str, ...] = ()) -> RuleSet:
+    """Load the core pack and the packs at ``extra_paths`` (folders).
+
+    Raises :class:`UsageError` for a missing folder, an invalid rule, or two
+    rules sharing a code or name.
+    """
+    rules, vocab, blobs = _read_pack(core_pack_root(), "core", "rules/core")
+    for p in extra_paths:
+        path = Path(p)
+        if not path.is_dir():
+            raise UsageError(f"rule pack folder {p!r} does not exist")
+        more, more_vocab, more_blobs = _read_pack(path, path.name, str(path))
+        rules += more
+        blobs += more_blobs
+        if more_vocab:
+            for part, words in more_vocab.get("labels", {}).items():
+                vocab["labels"].setdefault(part, []).extend(words)
+            for part, cues in more_vocab.get("cues", {}).items():
+                vocab["cues"].setdefault(part, []).extend(cues)
+    seen: dict[str, str] = {}
+    for r in rules:
+        for key in (r.code, r.name):
+            if key in seen:
+                raise UsageError(f"rule {key!r} is defined twice (also in {seen[key]})", r.source)
+            seen[key] = r.source
+    digest = hashlib.sha256(b"\0".join(blobs)).hexdigest()[:16]
+    return RuleSet(tuple(sorted(rules, key=lambda r: r.code)), vocab or {}, digest)
+
+
+def load_vocabulary_data() -> dict:
+    """The parsed ``vocabulary.yml`` of the core pack."""
+    return load_rules().vocabulary

@@ -1,0 +1,383 @@
+"""Contract-part segmentation: which of the six contract parts a prompt states, and where.
+
+A prompt's text is split into *blocks*: explicit structure first (Markdown
+headings, ``Label:`` lines, bold labels, XML-style tags, bracketed labels,
+``###``/``---`` delimiters, role-message boundaries), then blank-line
+paragraphs. A block whose label is in the vocabulary holds that part. Inside
+every block, sentence cues (regular expressions from the vocabulary) find
+parts stated without a label. The vocabulary lives in ``rules/core/vocabulary.yml``
+and can be extended by configuration.
+
+``separated`` is true when every present part has a block of its own: a block
+labelled for it, or an unlabelled paragraph in which it is the only part.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .model import PART_NAMES
+
+_HEADING = re.compile(r"[ \t]{0,3}#{1,6}[ \t]+(?P<label>[^\n#]+?)[ \t#]*$")
+_BOLD = re.compile(r"[ \t]*(?:\*\*|__)(?P<label>[^*_\n]{1,48}?)[: ]*(?:\*\*|__)[ \t]*:?[ \t]*(?P<rest>.*)$")
+_BRACKET = re.compile(r"[ \t]*\[(?P<label>[A-Za-z][^\]\n]{0,40})\][ \t]*:?[ \t]*(?P<rest>.*)$")
+_COLON = re.compile(r"[ \t]*(?P<label>[A-Za-z\u00c0-\u024f][\w\u00c0-\u024f '’/()-]{0,40}?)[ \t]*:(?:[ \t]+(?P<rest>.*)|[ \t]*)$")
+_XML_OPEN = re.compile(r"[ \t]*<(?P<tag>[A-Za-z_][\w.-]{0,40})(?:[ \t][^>\n]*)?>(?P<rest>.*)$")
+_DELIMITER = re.compile(r"[ \t]*(?:#{3,}|-{3,}|={3,}|\*{3,}|~{3,}|_{3,})[ \t]*$")
+_FENCE = re.compile(r"[ \t]*(?:```|~~~)")
+_BULLET = re.compile(r"[ \t]*(?:[-*+•]|\d+[.)])[ \t]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+_CLAUSE_SPLIT = re.compile(
+    r";\s+|,\s+(?=(?:and|but|then|giving|only|so|while|using|making|which|and you|or)\b)"
+    r"|\s+and\s+(?=(?:you|if|then|ask|say|return|reply|respond|give|output|answer|never|always|only)\b)",
+    re.I,
+)
+_PLACEHOLDER_ONLY = re.compile(r"[\s:\-–—\"'`]*$")
+
+
+@dataclass
+class Vocabulary:
+    """Label words and sentence cues per contract part (see ``vocabulary.yml``)."""
+
+    labels: dict[str, str]
+    clause_cues: dict[str, list[re.Pattern[str]]]
+    anywhere_cues: dict[str, list[re.Pattern[str]]]
+    priority: list[str]
+
+    @classmethod
+    def from_data(cls, data: dict, extra_labels: dict[str, list[str]] | None = None,
+                  extra_cues: dict[str, list[str]] | None = None) -> "Vocabulary":
+        """Build from the parsed YAML mapping plus configuration extensions.
+
+        Raises ``re.error`` for a cue that is not a valid regular expression and
+        ``KeyError`` for an unknown part name.
+        """
+        labels: dict[str, str] = {}
+        for part, words in data["labels"].items():
+            for w in words:
+                labels[normalise_label(str(w))] = part
+        for part, words in (extra_labels or {}).items():
+            if part not in PART_NAMES:
+                raise KeyError(part)
+            for w in words:
+                labels[normalise_label(str(w))] = part
+        clause: dict[str, list[re.Pattern[str]]] = {p: [] for p in PART_NAMES}
+        anywhere: dict[str, list[re.Pattern[str]]] = {p: [] for p in PART_NAMES}
+        for part, cues in data["cues"].items():
+            for cue in cues:
+                if "clause_start" in cue:
+                    clause[part].append(re.compile(r"\s*(?:" + cue["clause_start"] + ")", re.I))
+                else:
+                    anywhere[part].append(re.compile(cue["anywhere"], re.I))
+        for part, cues in (extra_cues or {}).items():
+            if part not in PART_NAMES:
+                raise KeyError(part)
+            anywhere[part].extend(re.compile(c, re.I) for c in cues)
+        return cls(labels, clause, anywhere, list(data.get("priority", PART_NAMES)))
+
+
+def normalise_label(label: str) -> str:
+    """Lower-case a label, turn ``_``/``-`` into spaces and squeeze whitespace."""
+    label = label.strip().strip("*_:#[]<>").replace("_", " ").replace("-", " ")
+    return re.sub(r"\s+", " ", label).lower().strip()
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    """The vocabulary shipped in the ``core`` rule pack."""
+    from .rulepacks import load_vocabulary_data
+
+    return Vocabulary.from_data(load_vocabulary_data())
+
+
+@dataclass
+class Block:
+    """A block of prompt text ``[start, end)`` (text offsets).
+
+    ``label_part`` is the part its label names (``None`` for unlabelled
+    paragraphs and unknown labels); ``kind`` says how it was recognised:
+    heading, label, bold, xml, bracket, input or paragraph. ``parts`` is the
+    main part of each cue-bearing clause in it.
+    """
+
+    start: int
+    end: int
+    kind: str
+    label: str | None = None
+    label_part: str | None = None
+    label_start: int = 0
+    parts: set[str] = field(default_factory=set)
+
+
+@dataclass
+class PartInfo:
+    """Where a contract part is stated: ``offsets`` are text offsets of evidence."""
+
+    present: bool = False
+    labelled: bool = False
+    offsets: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Sections:
+    """The segmentation of one prompt text.
+
+    ``parts`` maps every name in :data:`promptlint.model.PART_NAMES` to a
+    :class:`PartInfo`; ``mixed`` lists unlabelled blocks that hold several
+    parts; ``separated`` is the verdict described in the module docstring.
+    """
+
+    blocks: list[Block]
+    parts: dict[str, PartInfo]
+    mixed: list[Block]
+    separated: bool
+
+    @property
+    def present(self) -> list[str]:
+        """Present part names in canonical order."""
+        return [p for p in PART_NAMES if self.parts[p].present]
+
+
+def blank_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
+    """Replace ``ranges`` of ``text`` with spaces, keeping newlines and offsets."""
+    if not ranges:
+        return text
+    chars = list(text)
+    for s, e in ranges:
+        for i in range(s, min(e, len(chars))):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def segment(text: str, *, placeholders: list[tuple[int, int]] = (), boundaries: list[int] = (),
+            vocabulary: Vocabulary | None = None) -> Sections:
+    """Segment ``text`` into blocks and find the contract parts.
+
+    ``text`` should already have template logic blanked out (see
+    :func:`blank_ranges`); ``placeholders`` are ``(start, end)`` text offsets of
+    template variables; ``boundaries`` are offsets where a new message starts.
+    """
+    vocab = vocabulary or default_vocabulary()
+    blocks = _split_blocks(text, vocab, placeholders, set(boundaries))
+    parts = {p: PartInfo() for p in PART_NAMES}
+    mixed: list[Block] = []
+    for b in blocks:
+        if b.label_part:
+            info = parts[b.label_part]
+            info.present = info.labelled = True
+            info.offsets.append(b.label_start)
+        body_start = b.start if b.kind == "paragraph" else _body_start(text, b)
+        skip_context = b.label_part is not None and b.label_part != "context"
+        for part, off, main in _cue_parts(text, body_start, b.end, vocab, skip_context):
+            info = parts[part]
+            info.present = True
+            info.offsets.append(off)
+            if main and b.label_part is None:
+                b.parts.add(part)
+        if b.kind == "input" or (b.label_part is None and _mostly_placeholder(text, b, placeholders)):
+            parts["context"].present = True
+            parts["context"].offsets.append(b.start)
+            if b.label_part is None and not b.parts - {"context"}:
+                b.parts = {"context"}
+        if b.label_part is None and len(b.parts) > 1:
+            mixed.append(b)
+    owned: set[str] = set()
+    for b in blocks:
+        if b.label_part:
+            owned.add(b.label_part)
+        elif len(b.parts) == 1:
+            owned |= b.parts
+    for info in parts.values():
+        info.offsets.sort()
+    present = [p for p in PART_NAMES if parts[p].present]
+    separated = all(p in owned for p in present) and not mixed
+    return Sections(blocks, parts, mixed, separated)
+
+
+def _body_start(text: str, b: Block) -> int:
+    """Where a labelled block's own text starts (after its label)."""
+    nl = text.find("\n", b.label_start)
+    line_end = len(text) if nl == -1 else nl
+    if b.kind in ("heading", "xml"):
+        if b.kind == "xml":
+            gt = text.find(">", b.label_start, line_end)
+            if gt != -1 and text[gt + 1:line_end].strip():
+                return gt + 1
+        return min(b.end, line_end + 1)
+    m = re.search(r":|\]|\*\*[ \t]*:?|__[ \t]*:?", text[b.label_start:line_end])
+    return b.label_start + (m.end() if m else 0)
+
+
+def _mostly_placeholder(text: str, b: Block, placeholders) -> bool:
+    inside = [(s, e) for s, e in placeholders if b.start <= s < b.end]
+    if not inside:
+        return False
+    rest = blank_ranges(text[b.start:b.end], [(s - b.start, e - b.start) for s, e in inside])
+    words = re.findall(r"[A-Za-z]{2,}", rest)
+    return len(words) <= 6
+
+
+def _classify_label(label: str, vocab: Vocabulary) -> str | None:
+    norm = normalise_label(label)
+    if norm in vocab.labels:
+        return vocab.labels[norm]
+    # "Output format (JSON)", "Task 1" and similar: try the leading words.
+    words = norm.split(" ")
+    for n in range(min(3, len(words)), 0, -1):
+        key = " ".join(words[:n])
+        if key in vocab.labels:
+            return vocab.labels[key]
+    return None
+
+
+def _split_blocks(text: str, vocab: Vocabulary, placeholders, boundaries: set[int]) -> list[Block]:
+    blocks: list[Block] = []
+    cur: Block | None = None
+    xml_stack: list[str] = []
+    in_fence = False
+    pos = 0
+    n = len(text)
+    ph_starts = sorted(s for s, _ in placeholders)
+
+    def has_placeholder(s: int, e: int) -> bool:
+        import bisect
+
+        i = bisect.bisect_left(ph_starts, s)
+        return i < len(ph_starts) and ph_starts[i] < e
+
+    def close(at: int) -> None:
+        nonlocal cur
+        if cur is not None:
+            cur.end = at
+            if text[cur.start:cur.end].strip():
+                blocks.append(cur)
+        cur = None
+
+    def open_block(start: int, kind: str, label: str | None = None, part: str | None = None) -> None:
+        nonlocal cur
+        close(start)
+        cur = Block(start, n, kind, label, part, start)
+
+    while pos <= n:
+        nl = text.find("\n", pos)
+        end = n if nl == -1 else nl
+        line = text[pos:end]
+        if pos in boundaries:
+            close(pos)
+            xml_stack.clear()
+            in_fence = False
+        stripped = line.strip()
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            if cur is None:
+                open_block(pos, "paragraph")
+        elif in_fence:
+            pass
+        elif not stripped:
+            if cur is not None and cur.kind in ("paragraph", "label", "bold", "bracket", "input") and not xml_stack:
+                close(pos)
+        elif xml_stack and re.fullmatch(r"\s*</" + re.escape(xml_stack[-1]) + r">\s*", line):
+            xml_stack.pop()
+            close(end)
+        elif _DELIMITER.fullmatch(line):
+            close(pos)
+        else:
+            m = _HEADING.fullmatch(line)
+            if m:
+                part = _classify_label(m.group("label"), vocab)
+                open_block(pos, "heading", m.group("label").strip(), part)
+            elif (m := _XML_OPEN.fullmatch(line)) and not line.lstrip().startswith("</"):
+                tag = m.group("tag")
+                rest = m.group("rest")
+                part = _classify_label(tag, vocab)
+                open_block(pos, "xml", tag, part)
+                if not re.search(r"</" + re.escape(tag) + r">\s*$", rest):
+                    xml_stack.append(tag)
+                elif part is None and has_placeholder(pos, end):
+                    cur.kind = "input"
+            elif (m := _BOLD.fullmatch(line)) and _classify_label(m.group("label"), vocab):
+                open_block(pos, "bold", m.group("label"), _classify_label(m.group("label"), vocab))
+            elif (m := _BRACKET.fullmatch(line)) and _classify_label(m.group("label"), vocab):
+                open_block(pos, "bracket", m.group("label"), _classify_label(m.group("label"), vocab))
+            elif (m := _COLON.fullmatch(line)) and not _BULLET.match(line):
+                label = m.group("label")
+                part = _classify_label(label, vocab)
+                if part is not None:
+                    open_block(pos, "label", label, part)
+                elif len(label.split()) <= 4 and label[:1].isupper() and _input_follows(text, pos, end, has_placeholder):
+                    open_block(pos, "input", label, None)
+                elif cur is None:
+                    open_block(pos, "paragraph")
+            elif cur is None:
+                open_block(pos, "paragraph")
+        if nl == -1:
+            break
+        pos = nl + 1
+    close(n)
+    return blocks
+
+
+def _input_follows(text: str, pos: int, end: int, has_placeholder) -> bool:
+    if has_placeholder(pos, end):
+        return True
+    nxt = text.find("\n", end + 1)
+    nxt = len(text) if nxt == -1 else nxt
+    return end < len(text) and has_placeholder(end + 1, nxt)
+
+
+def _cue_parts(text: str, start: int, end: int, vocab: Vocabulary, skip_context: bool):
+    """Yield ``(part, offset, is_main)`` for each cue found in text ``[start, end)``.
+
+    Stop-condition and verification cues may span clauses (``if X, ask Y``) and
+    are matched over the whole block; the other parts are matched per clause,
+    and the highest-priority part of a clause is its main part.
+    """
+    body = text[start:end]
+    if not body.strip():
+        return
+    claimed: list[tuple[int, int]] = []
+    for part in ("stop_condition", "verification"):
+        for rx in vocab.anywhere_cues[part]:
+            for m in rx.finditer(body):
+                claimed.append((m.start(), m.end()))
+                yield part, start + m.start(), True
+    for cs, ce in _clauses(body):
+        if any(s < ce and cs < e for s, e in claimed):
+            continue
+        clause = body[cs:ce]
+        found = [
+            part
+            for part in vocab.priority
+            if part not in ("stop_condition", "verification")
+            and not (part == "context" and skip_context)
+            and (any(rx.match(clause) for rx in vocab.clause_cues[part])
+                 or any(rx.search(clause) for rx in vocab.anywhere_cues[part]))
+        ]
+        for i, part in enumerate(found):
+            yield part, start + cs, i == 0
+
+
+def _clauses(body: str):
+    """Yield ``(start, end)`` of each clause: sentences split at conjunction commas."""
+    pos = 0
+    for m in _SENTENCE_END.finditer(body + "\n"):
+        sent_end = min(m.start(), len(body))
+        if sent_end > pos:
+            yield from _split_clause(body, pos, sent_end)
+        pos = m.end()
+
+
+def _split_clause(body: str, s: int, e: int):
+    lead = _BULLET.match(body, s)
+    if lead and lead.end() <= e:
+        s = lead.end()
+    pos = s
+    for m in _CLAUSE_SPLIT.finditer(body, s, e):
+        if m.start() > pos:
+            yield pos, m.start()
+        pos = m.end()
+    if e > pos:
+        yield pos, e

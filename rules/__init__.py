@@ -1,0 +1,1 @@
+"""Rule packs shipped with promptlint (installed as the ``promptlint.rules`` package data)."""
