@@ -120,12 +120,7 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        line = max(1, exc.raw_line)
-        try:
-            off = index.line_starts[min(line, len(index.line_starts)) - 1] + max(0, exc.raw_column)
-        except IndexError:
-            off = 0
-        result.problems.append(ParseProblem(min(off, len(text)), f"Python syntax error: {exc.message}"))
+        result.problems.append(_syntax_problem(text, index, exc))
         return result
     except (RecursionError, MemoryError) as exc:
         result.problems.append(ParseProblem(0, f"Python source too deeply nested to parse ({type(exc).__name__})"))
@@ -136,6 +131,23 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
     wrapper.module.visit(collector)
     result.prompts = _Builder(path, text, index, settings, collector).build()
     return result
+
+
+def _syntax_problem(text: str, index: LineIndex, exc: Exception) -> ParseProblem:
+    """Where and why ``text`` does not parse: CPython's compiler names the
+    position more precisely than libcst, so ask it first."""
+    try:
+        compile(text, "<promptlint>", "exec", dont_inherit=True)
+    except SyntaxError as err:
+        line = min(max(1, err.lineno or 1), len(index.line_starts))
+        col = max(0, (err.offset or 1) - 1)
+        off = min(index.line_starts[line - 1] + col, index.line_end(line))
+        return ParseProblem(off, f"Python syntax error: {err.msg}")
+    except (ValueError, RecursionError, MemoryError) as err:
+        return ParseProblem(0, f"Python source cannot be compiled: {err}")
+    line = max(1, getattr(exc, "raw_line", 1))
+    off = index.line_starts[min(line, len(index.line_starts)) - 1] + max(0, getattr(exc, "raw_column", 0))
+    return ParseProblem(min(off, len(text)), f"libcst cannot parse this file: {getattr(exc, 'message', exc)}")
 
 
 @dataclass

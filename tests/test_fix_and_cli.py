@@ -1,0 +1,115 @@
+"""--fix / --diff through the real CLI: fixes converge, files are written atomically
+and only when they still parse."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import libcst
+
+from conftest import CASES
+from promptlint.config import load_settings
+from promptlint.engine import fix_text, write_atomic
+
+
+def _run(cwd, *args):  # noqa: ANN001, ANN202
+    return subprocess.run([sys.executable, "-m", "promptlint", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_fix_escapes_braces_and_adds_separator(tmp_path) -> None:  # noqa: ANN001
+    shutil.copy(CASES / "extraction_templates.py", tmp_path / "t.py")
+    before = (tmp_path / "t.py").read_text()
+    proc = _run(tmp_path, "check", "--no-cache", "--fix", "--output-format", "json", "t.py")
+    assert proc.returncode == 1, proc.stderr
+    after = (tmp_path / "t.py").read_text()
+    assert after != before
+    libcst.parse_module(after)
+    assert '"Avoid stopwords.\\n"' in after
+    assert '{{"vendor": "ACME", "total": 12.50, "currency": "EUR"}}' in after
+    assert '"unescaped-brace"' not in proc.stdout and '"concatenation-missing-separator"' not in proc.stdout
+    # Only the prompt literals changed: every other line is identical.
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert len(changed) == 2
+    # Fixing again converges: nothing left to change.
+    again = _run(tmp_path, "check", "--no-cache", "--fix", "t.py")
+    assert (tmp_path / "t.py").read_text() == after
+    assert again.returncode == 1
+
+
+def test_diff_writes_nothing(tmp_path) -> None:  # noqa: ANN001
+    shutil.copy(CASES / "chains.py", tmp_path / "c.py")
+    before = (tmp_path / "c.py").read_text()
+    proc = _run(tmp_path, "check", "--no-cache", "--diff", "c.py")
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("--- a/c.py\n+++ b/c.py\n")
+    assert '+        ("system", "You grade answers. Reply with a JSON object like {{\\"score\\": 1}}."),' in proc.stdout
+    assert (tmp_path / "c.py").read_text() == before
+
+
+def test_unsafe_scaffold_fix_in_markdown(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "p.prompt.md").write_text("# Task\nSummarise the article.\n")
+    proc = _run(tmp_path, "check", "--no-cache", "--fix", "--unsafe-fixes", "--select", "PL004,PL005", "p.prompt.md")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (tmp_path / "p.prompt.md").read_text()
+    assert "# Output format\nTODO:" in text and "# Stop condition\nTODO:" in text
+
+
+def test_fix_that_would_not_parse_is_not_applied(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import promptlint.engine as engine
+
+    src = 'RECORD_TMPL = "Read {invoice}. Return JSON like {\\"total\\": 1}."\n'
+    monkeypatch.setattr(engine, "reparses", lambda *a: False)
+    settings = load_settings(None, select=["unescaped-brace"])
+    text, applied, result = fix_text("t.py", src, "python", settings)
+    assert (text, applied) == (src, 0)
+    assert [f.name for f in result.findings] == ["unescaped-brace"]
+
+
+def test_write_atomic_refuses_changed_file(tmp_path) -> None:  # noqa: ANN001
+    p = tmp_path / "x.txt"
+    p.write_text("one")
+    try:
+        write_atomic(str(p), "two", "something else")
+    except RuntimeError as exc:
+        assert "changed on disk" in str(exc)
+    else:
+        raise AssertionError("write_atomic wrote a file that changed since it was read")
+    assert p.read_text() == "one"
+    write_atomic(str(p), "two", "one")
+    assert p.read_text() == "two" and list(tmp_path.iterdir()) == [p]
+
+
+def test_parse_error_does_not_stop_the_run(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "bad.py").write_text('SYSTEM_PROMPT = "Answer the question.\n')
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "p.md").write_text("Write a poem.\n")
+    (tmp_path / "latin1.prompt").write_bytes("Caf\xe9 prompt".encode("latin-1"))
+    proc = _run(tmp_path, "check", "--no-cache", "--output-format", "concise", ".")
+    assert proc.returncode == 1, proc.stderr
+    assert "bad.py:1:17: PL900" in proc.stdout
+    assert "latin1.prompt:1:1: PL900" in proc.stdout and "not UTF-8" in proc.stdout
+    assert "prompts/p.md:1:1: PL003" not in proc.stdout and "prompts/p.md:1:1: PL004" in proc.stdout
+
+
+def test_prompts_json_shape(cases_dir) -> None:  # noqa: ANN001
+    import json
+
+    proc = _run(cases_dir, "prompts", "--no-cache", "--output-format", "json", "messages.json", "chains.py")
+    data = json.loads(proc.stdout)
+    assert [p["id"] for p in data] == ["messages.json", "chains.py::qa_prompt", "chains.py::grader"]
+    for p in data:
+        assert set(p) >= {"id", "path", "line", "column", "end_line", "end_column", "syntax", "placeholders",
+                          "parts", "separated"}
+        assert set(p["parts"]) == {"context", "constraints", "task", "output_contract", "stop_condition",
+                                   "verification"}
+        assert all(set(v) == {"present", "labelled", "line"} for v in p["parts"].values())
+
+
+def test_rule_docs_command() -> None:
+    proc = _run(".", "rule", "PL201")
+    assert proc.returncode == 0 and "# unescaped-brace (PL201)" in proc.stdout and "## Why" in proc.stdout
+    assert _run(".", "rule", "no-such-rule").returncode == 2
+    listing = _run(".", "rules").stdout.splitlines()
+    assert len(listing) == 18 and listing[0].startswith("PL001\tmissing-context")

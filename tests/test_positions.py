@@ -1,0 +1,89 @@
+"""Findings land on the right line and column through concatenation, f-strings and escapes."""
+
+from __future__ import annotations
+
+from conftest import lint
+
+SOURCE = '''import os
+
+SYSTEM_PROMPT = (
+    "You are a classifier for support tickets. "
+    f"Classify the ticket {ticket_id} by urgency.\\n"
+    "Output:\\trespond in JSON.\\n"
+)
+'''
+
+
+def _col(line: str, needle: str) -> int:
+    return line.index(needle) + 1
+
+
+def test_finding_in_third_piece_points_at_that_piece() -> None:
+    result = lint("app.py", SOURCE)
+    vague = [f for f in result.findings if f.name == "vague-output-contract"]
+    assert len(vague) == 1
+    line = SOURCE.splitlines()[5]
+    assert (vague[0].span.start.line, vague[0].span.start.column) == (6, _col(line, "JSON"))
+    assert (vague[0].span.end.line, vague[0].span.end.column) == (6, _col(line, "JSON") + 4)
+
+
+def test_fstring_placeholder_and_prompt_start() -> None:
+    result = lint("app.py", SOURCE)
+    (prompt,) = result.prompts
+    assert prompt["id"] == "app.py::SYSTEM_PROMPT"
+    assert prompt["syntax"] == "fstring"
+    assert prompt["placeholders"] == ["ticket_id"]
+    assert (prompt["line"], prompt["column"]) == (4, 5)
+
+
+def test_columns_count_code_points_after_emoji() -> None:
+    src = 'REPLY_PROMPT = "😀 Classify the review. Output: respond in JSON."\n'
+    result = lint("app.py", src)
+    (vague,) = [f for f in result.findings if f.name == "vague-output-contract"]
+    assert vague.span.start.column == src.index("JSON") + 1
+
+
+def test_escape_sequences_shift_columns() -> None:
+    src = 'QA_PROMPT = "Answer\\u0020the question.\\n\\nOutput: reply in YAML."\n'
+    result = lint("app.py", src)
+    (vague,) = [f for f in result.findings if f.name == "vague-output-contract"]
+    assert vague.span.start.column == src.index("YAML") + 1
+
+
+def test_dedent_keeps_positions() -> None:
+    src = (
+        "import textwrap\n\n"
+        "def build():\n"
+        "    pass\n\n"
+        "REVIEW_PROMPT = textwrap.dedent(\"\"\"\n"
+        "    Task: classify the review.\n"
+        "    Output: respond in XML.\n"
+        "\"\"\")\n"
+    )
+    result = lint("app.py", src)
+    (vague,) = [f for f in result.findings if f.name == "vague-output-contract"]
+    assert (vague.span.start.line, vague.span.start.column) == (8, 24)
+
+
+def test_join_of_literals_is_one_prompt() -> None:
+    src = 'SUMMARY_PROMPT = "\\n".join(["Task: summarise the text.", "Output: respond in JSON."])\n'
+    result = lint("app.py", src)
+    (prompt,) = result.prompts
+    assert prompt["parts"]["task"]["present"] and prompt["parts"]["output_contract"]["present"]
+    (vague,) = [f for f in result.findings if f.name == "vague-output-contract"]
+    assert vague.span.start.column == src.index("JSON") + 1
+
+
+def test_prompty_finding_positions() -> None:
+    text = "---\ninputs:\n  q:\n    type: string\n---\nsystem:\nTask: answer {{ q }}.\nOutput: JSON.\n"
+    result = lint("a.prompty", text)
+    (vague,) = [f for f in result.findings if f.name == "vague-output-contract"]
+    assert (vague.span.start.line, vague.span.start.column) == (8, 9)
+
+
+def test_yaml_block_scalar_positions() -> None:
+    text = "prompts:\n  - name: triage\n    template: |\n      Task: triage the ticket {ticket}.\n      Output: reply in JSON.\n"
+    result = lint("p.yaml", text)
+    assert [p["id"] for p in result.prompts] == ["p.yaml::triage"]
+    (vague,) = [f for f in result.findings if f.name == "vague-output-contract"]
+    assert (vague.span.start.line, vague.span.start.column) == (5, 24)
