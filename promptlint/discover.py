@@ -78,12 +78,12 @@ def is_prompt_file(rel: str, read_head=None) -> str | None:  # noqa: ANN001
     return None
 
 
-def _gitignore_spec(folder: Path) -> pathspec.PathSpec | None:
+def _gitignore_spec(folder: Path) -> pathspec.GitIgnoreSpec | None:
     gi = folder / ".gitignore"
     if not gi.is_file():
         return None
     try:
-        return pathspec.PathSpec.from_lines("gitwildmatch", gi.read_text("utf-8", errors="replace").splitlines())
+        return pathspec.GitIgnoreSpec.from_lines(gi.read_text("utf-8", errors="replace").splitlines())
     except Exception:  # noqa: BLE001 - a broken .gitignore must not stop the run
         return None
 
@@ -98,9 +98,9 @@ def discover(paths: list[str], settings) -> list[tuple[str, str]]:  # noqa: ANN0
     from .errors import UsageError
     from .extract import kind_for_path
 
-    exclude = pathspec.PathSpec.from_lines("gitwildmatch", settings.exclude)
-    include = pathspec.PathSpec.from_lines("gitwildmatch", settings.include) if settings.include else None
-    extend = pathspec.PathSpec.from_lines("gitwildmatch", settings.extend_include) if settings.extend_include else None
+    exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
+    include = pathspec.GitIgnoreSpec.from_lines(settings.include) if settings.include else None
+    extend = pathspec.GitIgnoreSpec.from_lines(settings.extend_include) if settings.extend_include else None
     out: list[tuple[str, str]] = []
     seen: set[str] = set()
     for given in paths:
@@ -113,7 +113,7 @@ def discover(paths: list[str], settings) -> list[tuple[str, str]]:  # noqa: ANN0
             continue
         if not p.is_dir():
             raise UsageError("no such file or directory", given)
-        specs: list[tuple[str, pathspec.PathSpec]] = []
+        specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
         if settings.respect_gitignore:
             for parent in reversed([p.resolve(), *p.resolve().parents]):
                 spec = _gitignore_spec(parent)

@@ -29,8 +29,14 @@ _DELIMITER = re.compile(r"[ \t]*(?:#{3,}|-{3,}|={3,}|\*{3,}|~{3,}|_{3,})[ \t]*$"
 _FENCE = re.compile(r"[ \t]*(?:```|~~~)")
 _BULLET = re.compile(r"[ \t]*(?:[-*+•]|\d+[.)])[ \t]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+_CLAUSE_STARTERS = (
+    r"and|but|then|giving|only|so|while|using|making|which|or|if|unless|when|keep|use|don't|do not|never|always|"
+    r"avoid|make|be|ensure|answer|write|classify|summari[sz]e|extract|list|rewrite|translate|generate|draft|"
+    r"create|identify|explain|describe|compare|evaluate|grade|review|analy[sz]e|fill|produce|find|determine|"
+    r"decide|convert|label|rate|score|select|choose|return|output|respond|reply|give|provide|format|cite|quote"
+)
 _CLAUSE_SPLIT = re.compile(
-    r";\s+|,\s+(?=(?:and|but|then|giving|only|so|while|using|making|which|and you|or)\b)"
+    r";\s+|,\s+(?=(?:" + _CLAUSE_STARTERS + r")\b)"
     r"|\s+and\s+(?=(?:you|if|then|ask|say|return|reply|respond|give|output|answer|never|always|only)\b)",
     re.I,
 )

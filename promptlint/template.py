@@ -76,10 +76,10 @@ def detect_syntax(text: str, *, prefer: Syntax | None = None) -> Syntax:
         return prefer
     if prefer == "format":
         return "format"
-    if "{%" in text or "{#" in text:
-        return "jinja"
-    if has_double and _MUSTACHE_SPECIFIC.search(text):
+    if has_double and _MUSTACHE_SPECIFIC.search(text) and "{%" not in text:
         return "mustache"
+    if "{%" in text or re.search(r"(?<!\{)\{#", text):
+        return "jinja"
     fields = [m for m in FORMAT_FIELD.finditer(text) if m.group("name") and not _inside_double(text, m)]
     if fields:
         return "format"

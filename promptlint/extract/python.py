@@ -136,8 +136,12 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
 def _syntax_problem(text: str, index: LineIndex, exc: Exception) -> ParseProblem:
     """Where and why ``text`` does not parse: CPython's compiler names the
     position more precisely than libcst, so ask it first."""
+    import warnings
+
     try:
-        compile(text, "<promptlint>", "exec", dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<promptlint>", "exec", dont_inherit=True)
     except SyntaxError as err:
         line = min(max(1, err.lineno or 1), len(index.line_starts))
         col = max(0, (err.offset or 1) - 1)

@@ -9,11 +9,12 @@ justification (SARIF 2.1.0 §3.35).
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 from .. import __version__
 from ..model import Finding
 from ..rulepacks import Rule
-from .fingerprint import fingerprint
+from .fingerprint import fingerprint, normal_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -30,7 +31,7 @@ def render(findings: list[Finding], rules: tuple[Rule, ...], show_suppressed: bo
             "message": {"text": f.message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": f.path.replace("\\", "/").removeprefix("./")},
+                    "artifactLocation": {"uri": quote(normal_path(f.path))},
                     "region": {"startLine": f.span.start.line, "startColumn": f.span.start.column,
                                "endLine": f.span.end.line, "endColumn": f.span.end.column},
                 },

@@ -1,0 +1,59 @@
+"""Directory walks take prompt files and skip READMEs, changelogs, HTML templates and ignored paths."""
+
+from __future__ import annotations
+
+from promptlint.config import load_settings
+from promptlint.discover import discover
+
+
+def _tree(root, files: dict[str, str]) -> None:  # noqa: ANN001
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def test_default_walk(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    _tree(tmp_path, {
+        "README.md": "# Project\nInstall it.\n",
+        "CHANGELOG.md": "## 1.0\n",
+        "docs/guide.md": "Write docs.\n",
+        "app/main.py": "x = 1\n",
+        "prompts/summary.md": "Summarise.\n",
+        "prompts/README.md": "About these prompts.\n",
+        "preprompts/roadmap": "no suffix, skipped\n",
+        "templates/page.html.j2": "<html>{{ x }}</html>",
+        "templates/answer.j2": "Answer {{ q }}.",
+        "AGENTS.md": "Run the tests before committing.\n",
+        ".github/copilot-instructions.md": "Prefer small functions.\n",
+        "x.prompt": "Classify {{t}}.",
+        "y.prompty": "---\nname: y\n---\nsystem:\nHi\n",
+        "config/llm.yaml": "prompts:\n  - name: a\n    template: Summarise.\n",
+        "config/db.yaml": "host: localhost\n",
+        "data/messages.json": '[{"role": "system", "content": "Answer."}]',
+        "package.json": '{"name": "x", "prompt": "y"}',
+        "notes/system_prompt.txt": "You are helpful.\n",
+        "build/gen.py": "SYSTEM_PROMPT = 'x'\n",
+        "ignored/secret.prompt": "Do X.",
+        ".gitignore": "ignored/\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    found = dict(discover(["."], load_settings(None)))
+    assert sorted(found) == sorted([
+        "AGENTS.md", ".github/copilot-instructions.md", "app/main.py", "config/llm.yaml", "data/messages.json",
+        "notes/system_prompt.txt", "prompts/summary.md", "templates/answer.j2", "x.prompt", "y.prompty",
+    ])
+    assert found["y.prompty"] == "prompty" and found["config/llm.yaml"] == "yaml"
+
+
+def test_named_file_is_always_linted_and_include_widens(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    _tree(tmp_path, {"docs/guide.md": "Write docs.\n", "promptlint.toml": 'extend-include = ["docs/*.md"]\n'})
+    monkeypatch.chdir(tmp_path)
+    assert discover(["docs/guide.md"], load_settings(["docs/guide.md"])) == [("docs/guide.md", "text")]
+    assert discover(["."], load_settings(["."])) == [("docs/guide.md", "text")]
+
+
+def test_display_paths_keep_the_given_prefix(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    _tree(tmp_path, {"proj/prompts/a.md": "x"})
+    monkeypatch.chdir(tmp_path)
+    assert discover(["proj"], load_settings(None)) == [("proj/prompts/a.md", "text")]
