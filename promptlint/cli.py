@@ -229,6 +229,91 @@ def rules_cmd(output_format: PromptsFormat = typer.Option(PromptsFormat.table, "
         sys.stdout.write(f"{r.code}\t{r.name}\t{r.severity}\t{'fix: ' + r.fix if r.fix != 'none' else ''}\n")
 
 
+@app.command()
+def rewrite(
+    targets: List[str] = typer.Argument(..., help="PATH or PATH::PROMPT_ID (default: every prompt with a structure finding)."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="llama (local GGUF) or openai (OpenAI-compatible server)."),
+    model: Optional[str] = typer.Option(None, "--model", help="GGUF path (llama) or model name (openai)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+    write: bool = typer.Option(False, "--write", help="Apply the rewrite to the file (atomically)."),
+    diff: bool = typer.Option(True, "--diff/--no-diff", help="Print a unified diff (default)."),
+    max_attempts: int = typer.Option(3, "--max-attempts", min=1, help="Model attempts before the deterministic fallback."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed of the first attempt."),
+    no_model: bool = typer.Option(False, "--no-model", help="Skip the model: deterministic restructure only."),
+    n_ctx: Optional[int] = typer.Option(None, "--n-ctx", help="llama: context size in tokens."),
+    n_gpu_layers: Optional[int] = typer.Option(None, "--n-gpu-layers", help="llama: layers to offload (-1 all, 0 none)."),
+    output_format: PromptsFormat = typer.Option(PromptsFormat.table, "--output-format", help="table (diff + changes) or json."),
+    config: Optional[str] = typer.Option(None, "--config"),
+) -> None:
+    """Restructure prompts into the contract parts with a local model, check the result, show or write it."""
+    import json
+
+    from . import engine
+    from .backends import BackendError, make_backend
+    from .config import load_settings
+    from .extract import kind_for_path
+    from .rewrite import RewriteError, rewrite_prompt, select_prompts
+
+    pairs = [(t.split("::", 1)[0], t.split("::", 1)[1] if "::" in t else None) for t in targets]
+    try:
+        settings = load_settings([p for p, _ in pairs], config=config)
+    except UsageError as exc:
+        _fail(str(exc))
+        return
+    results = []
+    be = None
+    try:
+        if not no_model:
+            be = make_backend(backend, model=model, base_url=base_url, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers,
+                              seed=seed, config=settings.model)
+        for path, pid in pairs:
+            text, problem = engine.read_source(path)
+            if text is None:
+                raise RewriteError(f"{path}: {problem}")
+            kind = kind_for_path(path)
+            current = text
+            for prompt in select_prompts(path, current, kind, settings, pid):
+                # Re-select by id on the current text so earlier rewrites in the file are kept.
+                fresh = select_prompts(path, current, kind, settings, prompt.id)[0]
+
+                def report(n: int, attempt, pid=prompt.id) -> None:  # noqa: ANN001
+                    status = "passed" if not attempt.failures else "; ".join(attempt.failures[:3])
+                    _err.print(f"{pid}: attempt {n}/{max_attempts}: {status}", markup=False)
+
+                r = rewrite_prompt(fresh, path, current, kind, settings, be, max_attempts=max_attempts, seed=seed,
+                                   on_attempt=report)
+                current = r.file_after
+                results.append(r)
+            if write and current != text:
+                engine.write_atomic(path, current, text)
+    except (BackendError, RewriteError) as exc:
+        _fail(str(exc))
+        return
+    except RuntimeError as exc:
+        if isinstance(exc, typer.Exit):
+            raise
+        _fail(str(exc))
+        return
+    if output_format is PromptsFormat.json:
+        sys.stdout.write(json.dumps([{
+            "prompt_id": r.prompt_id, "path": r.path, "source": r.source, "new_text": r.new_text,
+            "changes": r.changes, "attempts": [a.__dict__ for a in r.attempts]} for r in results], indent=2) + "\n")
+        return
+    for r in results:
+        how = "the model's answer" if r.source == "model" else "promptlint's deterministic restructure (fallback)"
+        sys.stdout.write(f"# {r.prompt_id}: rewritten by {how}\n")
+        if diff:
+            sys.stdout.write("".join(difflib.unified_diff(r.old_text.splitlines(keepends=True),
+                                                          r.new_text.splitlines(keepends=True),
+                                                          fromfile=f"a/{r.prompt_id}", tofile=f"b/{r.prompt_id}")))
+        for c in r.changes:
+            sys.stdout.write(f"  - {c}\n")
+    if not results:
+        _err.print("No prompt needs a rewrite.", markup=False)
+    elif write:
+        _err.print(f"Wrote {len(results)} rewrite(s).", markup=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -226,6 +226,10 @@ class Message:
     Python literal, ``json`` for a JSON string, ``None`` when promptlint cannot
     edit it safely). ``origin`` names the constant the text came from, and
     ``anchor`` is the file offset of the literal that holds it.
+    ``literal_span`` is the file range of the source spelling that a rewrite
+    may replace as a whole (a Python string expression, a JSON string, a
+    prompt file's body); ``None`` when the text is built in a way promptlint
+    will not rewrite (``sep.join([...])``).
     """
 
     text: str
@@ -239,6 +243,7 @@ class Message:
     triple_quoted: bool = True
     origin: str | None = None
     anchor: int = 0
+    literal_span: tuple[int, int] | None = None
 
 
 @dataclass

@@ -387,3 +387,78 @@ def _split_clause(body: str, s: int, e: int):
         pos = m.end()
     if e > pos:
         yield pos, e
+
+
+@dataclass
+class Piece:
+    """A stretch of prompt text ``[start, end)`` assigned to one contract part
+    (``None`` when no cue names one). ``verbatim`` pieces (labelled block
+    bodies, input blocks) keep their line layout when re-rendered."""
+
+    start: int
+    end: int
+    part: str | None
+    verbatim: bool = False
+
+
+def assign_pieces(text: str, *, placeholders: list[tuple[int, int]] = (), boundaries: list[int] = (),
+                  vocabulary: Vocabulary | None = None) -> list[Piece]:
+    """Split ``text`` into pieces, each assigned to the contract part it states.
+
+    Labelled blocks give their body to their label's part; input blocks (a
+    label followed by a placeholder) go to context; unlabelled paragraphs are
+    cut into clauses and each clause goes to its main part (a stop condition or
+    verification cue keeps its whole match together). Used by the deterministic
+    restructure.
+    """
+    vocab = vocabulary or default_vocabulary()
+    pieces: list[Piece] = []
+    for b in _split_blocks(text, vocab, placeholders, set(boundaries)):
+        if b.label_part:
+            s = _body_start(text, b)
+            body = text[s:b.end]
+            if b.kind == "xml":
+                close = re.search(r"</" + re.escape(b.label or "") + r">\s*$", body)
+                if close:
+                    body = body[:close.start()]
+            lead = len(body) - len(body.lstrip())
+            if body.strip():
+                pieces.append(Piece(s + lead, s + len(body.rstrip()), b.label_part, verbatim="\n" in body.strip()))
+            continue
+        if b.kind == "input" or _mostly_placeholder(text, b, placeholders):
+            body = text[b.start:b.end]
+            pieces.append(Piece(b.start, b.start + len(body.rstrip()), "context", verbatim=True))
+            continue
+        pieces.extend(_paragraph_pieces(text, b.start, b.end, vocab))
+    return pieces
+
+
+def _paragraph_pieces(text: str, start: int, end: int, vocab: Vocabulary) -> list[Piece]:
+    body = text[start:end]
+    claimed: list[tuple[int, int, str]] = []
+    for part in ("stop_condition", "verification"):
+        for rx in vocab.anywhere_cues[part]:
+            for m in rx.finditer(body):
+                if not any(s < m.end() and m.start() < e for s, e, _ in claimed):
+                    claimed.append((m.start(), m.end(), part))
+    out: list[Piece] = []
+    taken: set[int] = set()
+    for cs, ce in _clauses(body):
+        hit = next((c for c in claimed if c[0] < ce and cs < c[1]), None)
+        if hit is not None:
+            key = claimed.index(hit)
+            if key in taken:
+                out[-1].end = max(out[-1].end, start + ce)
+                continue
+            taken.add(key)
+            out.append(Piece(start + min(cs, hit[0]), start + max(ce, hit[1]), hit[2]))
+            continue
+        clause = body[cs:ce]
+        main = next((p for p in vocab.priority if p not in ("stop_condition", "verification")
+                     and (any(rx.match(clause) for rx in vocab.clause_cues[p])
+                          or any(rx.search(clause) for rx in vocab.anywhere_cues[p]))), None)
+        if main is None and out and text[out[-1].end:start + cs].strip(" ,") == "":
+            out[-1].end = start + ce  # an uncued clause continues the one before it
+            continue
+        out.append(Piece(start + cs, start + ce, main))
+    return out

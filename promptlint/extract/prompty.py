@@ -49,7 +49,8 @@ def extract_prompty(path: str, text: str, index: LineIndex, settings) -> Extract
             role = m.group(1).lower()
             messages.append(Message(chunk, SourceMap.identity(body_off + start, len(chunk)),
                                     role="system" if role == "developer" else role, syntax=syntax,
-                                    anchor=body_off + m.start()))
+                                    anchor=body_off + m.start(),
+                                    literal_span=(body_off + start, body_off + end)))
     primary = next((i for i, m in enumerate(messages) if m.role == "system"), 0)
     declarations = _declarations(text, raw, front) if front is not None else None
     result.prompts.append(Prompt(path, path, None, messages, primary=primary, declarations=declarations,

@@ -301,13 +301,14 @@ class _Builder:
         if depth > 8:
             return None
         if isinstance(node, cst.SimpleString):
-            return self._simple(node)
+            return self._spanned(self._simple(node), node)
         if isinstance(node, cst.FormattedString):
-            return self._fstring(node)
-        if isinstance(node, cst.ConcatenatedString):
-            return self._join([node.left, node.right], scope, depth, "")
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-            return self._join([node.left, node.right], scope, depth, "")
+            return self._spanned(self._fstring(node), node)
+        if isinstance(node, (cst.ConcatenatedString, cst.BinaryOperation)):
+            if isinstance(node, cst.BinaryOperation) and not isinstance(node.operator, cst.Add):
+                return None
+            msg = self._join([node.left, node.right], scope, depth, "")
+            return self._spanned(msg, node) if msg is not None and _all_literals(node) else msg
         if isinstance(node, cst.Name):
             a = self.resolve(node.value, scope)
             if a is None or a.value is node:
@@ -326,12 +327,20 @@ class _Builder:
             args = [a for a in node.args if not a.keyword and not a.star]
             if last in ("dedent", "cleandoc") and args:
                 inner = self.eval(args[0].value, scope, depth + 1)
-                return _dedent(inner, strip=last == "cleandoc") if inner else None
+                if inner is None:
+                    return None
+                out = _dedent(inner, strip=last == "cleandoc")
+                out.literal_span = inner.literal_span
+                return out
             if isinstance(node.func, cst.Attribute):
                 attr = node.func.attr.value
                 if attr in ("strip", "lstrip", "rstrip") and not node.args:
                     inner = self.eval(node.func.value, scope, depth + 1)
-                    return _strip(inner, attr) if inner else None
+                    if inner is None:
+                        return None
+                    out = _strip(inner, attr)
+                    out.literal_span = inner.literal_span
+                    return out
                 if attr == "format":
                     inner = self.eval(node.func.value, scope, depth + 1)
                     if inner is not None and inner.syntax == "plain":
@@ -344,6 +353,11 @@ class _Builder:
                     items = [e.value for e in args[0].value.elements]
                     return self._join(items, scope, depth, sep.text)
         return None
+
+    def _spanned(self, msg: Message | None, node) -> Message | None:  # noqa: ANN001
+        if msg is not None:
+            msg.literal_span = (self.offset(node), self.offset(node, end=True))
+        return msg
 
     def _simple(self, node) -> Message | None:  # noqa: ANN001
         raw = node.value
@@ -601,6 +615,17 @@ class _Builder:
         msg = self.eval(node, scope)
         role = (msg.text if msg else "user").strip().lower()
         return _ROLE_ALIASES.get(role, role)
+
+
+def _all_literals(node) -> bool:  # noqa: ANN001
+    """Is ``node`` made only of string literals (so it can be replaced by one)?"""
+    if isinstance(node, (cst.SimpleString, cst.FormattedString)):
+        return True
+    if isinstance(node, cst.ConcatenatedString):
+        return _all_literals(node.left) and _all_literals(node.right)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _all_literals(node.left) and _all_literals(node.right)
+    return False
 
 
 def _dict_get(node, key: str):  # noqa: ANN001

@@ -92,8 +92,9 @@ class _Builder:
             start = nl + 1 if nl != -1 else start
         smap = align(value, self.text, 0, start, end)
         encoding = "json" if (self.kind == "json" or style == '"') else None
+        span = (node.start_mark.index, node.end_mark.index) if self.kind == "json" else None
         return Message(value, smap, role=role, syntax=detect_syntax(value), encoding=encoding,
-                       anchor=node.start_mark.index)
+                       anchor=node.start_mark.index, literal_span=span)
 
     def messages(self, seq) -> list[Message]:  # noqa: ANN001
         out = []

@@ -67,6 +67,6 @@ def extract_text(path: str, text: str, index: LineIndex, settings) -> Extraction
         result.problems.append(problem)
     body = text[body_off:]
     msg = Message(body, SourceMap.identity(body_off, len(body)), syntax=file_syntax(path, body),
-                  encoding="raw", anchor=body_off)
+                  encoding="raw", anchor=body_off, literal_span=(body_off, len(text)))
     result.prompts.append(Prompt(path, path, None, [msg], origin="file"))
     return result

@@ -1,0 +1,81 @@
+"""Model backends behind one interface: generate text or a JSON-schema-constrained
+object, stream tokens, and report tokens in/out, finish reason, TTFT and TTLT.
+
+Backends: ``llama`` (llama-cpp-python, a local GGUF file) and ``openai`` (any
+OpenAI-compatible server through the ``openai`` package). :func:`make_backend`
+builds one from CLI options and configuration; every failure a user can cause
+(missing extra, missing model file, unreachable server, prompt too long for the
+context) is a :class:`BackendError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+
+class BackendError(Exception):
+    """A backend cannot run: the message is one line a user can act on (exit 2)."""
+
+
+@dataclass
+class Generation:
+    """One model answer.
+
+    ``tokens_in``/``tokens_out`` are token counts; ``finish_reason`` is
+    ``stop`` or ``length`` (cut at ``max_tokens``); ``ttft_ms`` is the time from
+    the request to the first token and ``ttlt_ms`` to the last one, in
+    milliseconds; ``model`` names the model that answered.
+    """
+
+    text: str
+    tokens_in: int
+    tokens_out: int
+    finish_reason: str
+    ttft_ms: float
+    ttlt_ms: float
+    model: str
+
+
+class Backend(Protocol):
+    """What promptlint needs from a model.
+
+    ``generate`` returns a :class:`Generation`; with ``schema`` the answer is
+    constrained to that JSON Schema (as far as the backend can). ``on_token``
+    is called with each text piece as it streams. Raises :class:`BackendError`.
+    """
+
+    name: str
+    model_id: str
+
+    def generate(self, prompt: str, *, max_tokens: int = 512, temperature: float = 0.2, seed: int | None = None,
+                 schema: dict | None = None, on_token: Callable[[str], None] | None = None) -> Generation: ...
+
+
+def make_backend(kind: str | None = None, *, model: str | None = None, base_url: str | None = None,
+                 n_ctx: int | None = None, n_gpu_layers: int | None = None, n_threads: int | None = None,
+                 seed: int | None = None, config=None) -> Backend:  # noqa: ANN001 - config.ModelConfig
+    """Build the backend named by ``kind`` (default: ``openai`` when a base URL
+    is given, else ``llama``); explicit arguments override ``config``.
+
+    Raises :class:`BackendError` for an unknown kind or a backend that cannot start.
+    """
+    cfg = config
+    kind = kind or (cfg.backend if cfg and cfg.backend else None) or ("openai" if (base_url or (cfg and cfg.base_url)) else "llama")
+    if kind == "llama":
+        from .llama import LlamaBackend
+
+        return LlamaBackend(
+            model_path=model or (cfg.path if cfg else None),
+            n_ctx=n_ctx or (cfg.n_ctx if cfg and cfg.n_ctx else 4096),
+            n_gpu_layers=n_gpu_layers if n_gpu_layers is not None else (cfg.n_gpu_layers if cfg else None),
+            n_threads=n_threads or (cfg.n_threads if cfg else None),
+            seed=seed if seed is not None else (cfg.seed if cfg and cfg.seed is not None else 0),
+        )
+    if kind == "openai":
+        from .openai_compat import OpenAIBackend
+
+        url = base_url or (cfg.base_url if cfg else None)
+        name = model or (cfg.name if cfg else None)
+        return OpenAIBackend(base_url=url, model=name)
+    raise BackendError(f"unknown backend {kind!r} (choose llama or openai)")

@@ -1,0 +1,115 @@
+"""The ``openai`` backend: any OpenAI-compatible chat-completions server (OpenAI,
+vLLM, llama-server, ``python -m llama_cpp.server``, Ollama) through the ``openai``
+package.
+
+The key comes from ``OPENAI_API_KEY`` (servers that need none get a placeholder).
+Constrained output asks for OpenAI structured outputs (``response_format`` type
+``json_schema``); a server that rejects that is asked again with the
+``json_object`` + ``schema`` form that llama-cpp-python's server accepts, and
+then with no constraint (promptlint validates the answer either way).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Callable
+
+from . import BackendError, Generation
+
+
+class OpenAIBackend:
+    """OpenAI-compatible backend. ``base_url`` defaults to ``$OPENAI_BASE_URL``
+    (then the openai package's default); ``model`` defaults to the first model
+    the server lists. Raises :class:`BackendError` when the ``openai`` extra is
+    missing or the server cannot be reached."""
+
+    name = "openai"
+
+    def __init__(self, base_url: str | None = None, model: str | None = None, timeout: float = 120.0) -> None:
+        try:
+            import openai
+        except ImportError:
+            raise BackendError("the openai package is not installed: pip install 'prompt-contract-lint[openai]'") from None
+        self._openai = openai
+        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        self.client = openai.OpenAI(base_url=self.base_url, api_key=os.environ.get("OPENAI_API_KEY") or "sk-no-key",
+                                    timeout=timeout, max_retries=0)
+        self._mode = "json_schema"
+        self.model_id = model or self._first_model()
+
+    def _first_model(self) -> str:
+        try:
+            models = self.client.models.list()
+        except self._openai.APIConnectionError:
+            raise BackendError(f"cannot reach the OpenAI-compatible server at {self.base_url or 'the default URL'}") from None
+        except self._openai.APIError as exc:
+            raise BackendError(f"server at {self.base_url} refused to list models: {exc}; pass --model") from None
+        first = next(iter(models), None)
+        if first is None:
+            raise BackendError(f"server at {self.base_url} lists no models; pass --model")
+        return first.id
+
+    def _request(self, prompt: str, max_tokens: int, temperature: float, seed: int | None, schema: dict | None):  # noqa: ANN202
+        kwargs = dict(model=self.model_id, messages=[{"role": "user", "content": prompt}], max_tokens=max_tokens,
+                      temperature=temperature, stream=True, stream_options={"include_usage": True})
+        if seed is not None:
+            kwargs["seed"] = seed
+        while True:
+            if schema is not None and self._mode == "json_schema":
+                kwargs["response_format"] = {"type": "json_schema",
+                                             "json_schema": {"name": "answer", "schema": schema, "strict": True}}
+            elif schema is not None and self._mode == "json_object":
+                kwargs["response_format"] = {"type": "json_object", "schema": schema}
+            else:
+                kwargs.pop("response_format", None)
+            try:
+                return self.client.chat.completions.create(**kwargs)
+            except self._openai.APIConnectionError:
+                raise BackendError(f"cannot reach the OpenAI-compatible server at {self.base_url}") from None
+            except (self._openai.BadRequestError, self._openai.UnprocessableEntityError) as exc:
+                if schema is not None and self._mode == "json_schema":
+                    self._mode = "json_object"
+                    continue
+                if schema is not None and self._mode == "json_object":
+                    self._mode = "none"
+                    continue
+                raise BackendError(f"server rejected the request: {exc}") from None
+            except self._openai.APIError as exc:
+                raise BackendError(f"server error: {exc}") from None
+
+    def generate(self, prompt: str, *, max_tokens: int = 512, temperature: float = 0.2, seed: int | None = None,
+                 schema: dict | None = None, on_token: Callable[[str], None] | None = None) -> Generation:
+        """Stream one chat completion (see :class:`~promptlint.backends.Backend`)."""
+        started = time.perf_counter()
+        stream = self._request(prompt, max_tokens, temperature, seed, schema)
+        first = None
+        pieces: list[str] = []
+        finish = "stop"
+        tokens_in = tokens_out = 0
+        chunks = 0
+        try:
+            for chunk in stream:
+                if chunk.usage is not None:
+                    tokens_in = chunk.usage.prompt_tokens or 0
+                    tokens_out = chunk.usage.completion_tokens or 0
+                for choice in chunk.choices or []:
+                    text = choice.delta.content if choice.delta else None
+                    if text:
+                        if first is None:
+                            first = time.perf_counter()
+                        chunks += 1
+                        pieces.append(text)
+                        if on_token:
+                            on_token(text)
+                    if choice.finish_reason:
+                        finish = choice.finish_reason
+        except self._openai.APIError as exc:
+            raise BackendError(f"server error while streaming: {exc}") from None
+        end = time.perf_counter()
+        text = "".join(pieces)
+        if not tokens_out:
+            # Servers that report no usage stream one token per chunk.
+            tokens_out = chunks
+        return Generation(text, tokens_in, tokens_out, finish, ((first or end) - started) * 1000,
+                          (end - started) * 1000, self.model_id)
