@@ -160,7 +160,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
         for rule in rules:
             if rule.check == "engine":
                 continue
-            ctx = CheckContext(analysis, rule, index, path)
+            ctx = CheckContext(analysis, rule, index, path, settings.ruleset)
             get_check(rule.check)(ctx)
             result.findings.extend(ctx.findings)
     styles = {"hash": ("hash",), "jinja": ("jinja",), "html": ("html", "jinja"), "none": ()}[extraction.comment_style]
@@ -363,6 +363,8 @@ def _group_edits(findings: list[Finding], unsafe: bool) -> list:
         if not fixable(f, unsafe):
             continue
         edits = f.fix.edits  # type: ignore[union-attr]
+        if all(e in taken for e in edits):
+            continue  # the same fix offered by several findings (one restructure per prompt)
         if any(e.start < t and s < e.end for e in edits for s, t in spans):
             continue
         taken.extend(edits)

@@ -354,16 +354,26 @@ def _cue_parts(text: str, start: int, end: int, vocab: Vocabulary, skip_context:
         if any(s < ce and cs < e for s, e in claimed):
             continue
         clause = body[cs:ce]
-        found = [
-            part
-            for part in vocab.priority
-            if part not in ("stop_condition", "verification")
-            and not (part == "context" and skip_context)
-            and (any(rx.match(clause) for rx in vocab.clause_cues[part])
-                 or any(rx.search(clause) for rx in vocab.anywhere_cues[part]))
-        ]
+        found = _clause_parts(clause, vocab, skip_context)
         for i, part in enumerate(found):
             yield part, start + cs, i == 0
+
+
+def _clause_parts(clause: str, vocab: Vocabulary, skip_context: bool = False) -> list[str]:
+    """Parts a clause's cues name, main part first: a clause that opens with a
+    role statement ("You are …") is context first; otherwise priority order."""
+    found = [
+        part
+        for part in vocab.priority
+        if part not in ("stop_condition", "verification")
+        and not (part == "context" and skip_context)
+        and (any(rx.match(clause) for rx in vocab.clause_cues[part])
+             or any(rx.search(clause) for rx in vocab.anywhere_cues[part]))
+    ]
+    if "context" in found and any(rx.match(clause) for rx in vocab.clause_cues["context"]):
+        found.remove("context")
+        found.insert(0, "context")
+    return found
 
 
 def _clauses(body: str):
@@ -453,10 +463,8 @@ def _paragraph_pieces(text: str, start: int, end: int, vocab: Vocabulary) -> lis
             taken.add(key)
             out.append(Piece(start + min(cs, hit[0]), start + max(ce, hit[1]), hit[2]))
             continue
-        clause = body[cs:ce]
-        main = next((p for p in vocab.priority if p not in ("stop_condition", "verification")
-                     and (any(rx.match(clause) for rx in vocab.clause_cues[p])
-                          or any(rx.search(clause) for rx in vocab.anywhere_cues[p]))), None)
+        found = _clause_parts(body[cs:ce], vocab)
+        main = found[0] if found else None
         if main is None and out and text[out[-1].end:start + cs].strip(" ,") == "":
             out[-1].end = start + ce  # an uncued clause continues the one before it
             continue

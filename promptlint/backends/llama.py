@@ -54,15 +54,40 @@ def resolve_model_path(model_path: str | None) -> Path:
     return path
 
 
+_LOG_SINK = None
+
+
+def _quiet_llama_logs() -> None:
+    """Keep llama.cpp's notes off stderr unless ``PROMPTLINT_DEBUG`` is set:
+    install a log callback that drops everything below error level."""
+    global _LOG_SINK
+    if os.environ.get("PROMPTLINT_DEBUG") or _LOG_SINK is not None:
+        return
+    import ctypes
+    import sys
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def sink(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        if level == 4:  # GGML_LOG_LEVEL_ERROR in current ggml (NONE, DEBUG, INFO, WARN, ERROR, CONT)
+            sys.stderr.write(text.decode("utf-8", "replace"))
+
+    _LOG_SINK = sink  # keep a reference: llama.cpp holds only the C pointer
+    llama_cpp.llama_log_set(sink, ctypes.c_void_p(0))
+
+
 @lru_cache(maxsize=4)
 def _load(path: str, n_ctx: int, n_gpu_layers: int, n_threads: int | None, seed: int):  # noqa: ANN202
     from llama_cpp import Llama
 
+    _quiet_llama_logs()
     try:
-        return Llama(model_path=path, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, n_threads=n_threads, seed=seed,
-                     verbose=False)
+        llm = Llama(model_path=path, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, n_threads=n_threads, seed=seed,
+                    verbose=False)
     except (ValueError, RuntimeError, OSError) as exc:
         raise BackendError(f"cannot load model {path}: {exc}") from None
+    return llm
 
 
 @lru_cache(maxsize=32)

@@ -39,8 +39,9 @@ class CheckContext:
     the rule, the file's :class:`~promptlint.model.LineIndex`, and a list the
     findings go into."""
 
-    def __init__(self, analysis: Analysis, rule: Rule, index: LineIndex, path: str) -> None:
+    def __init__(self, analysis: Analysis, rule: Rule, index: LineIndex, path: str, ruleset=None) -> None:  # noqa: ANN001
         self.analysis = analysis
+        self.ruleset = ruleset
         self.rule = rule
         self.index = index
         self.path = path

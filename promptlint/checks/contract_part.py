@@ -1,14 +1,14 @@
 """Check kind ``contract-part``: a contract part (``options.part``) is not stated.
 
-Its fix (unsafe) scaffolds the missing part as a labelled block at the end of
-the prompt's primary message, in the prompt's layout (a Markdown heading when
-the prompt uses headings, else a ``Label:`` line), with a TODO for the author.
+Its fix (unsafe) is the deterministic restructure (see :func:`scaffold_fix`),
+in the prompt's layout (Markdown headings when the prompt or file uses them,
+else ``Label:`` blocks), with TODO markers for the author.
 """
 
 from __future__ import annotations
 
 from ..fixes import encode_for, insert_edit
-from ..model import Fix
+from ..model import Edit, Fix, Span
 from . import CheckContext
 
 
@@ -23,21 +23,43 @@ def run(ctx: CheckContext) -> None:
 
 
 def scaffold_fix(ctx: CheckContext, part: str) -> Fix | None:
-    """An unsafe fix appending a TODO block for ``part`` to the primary message."""
+    """The unsafe fix shared by the ``missing-*`` rules and
+    ``sections-not-separated``: promptlint's deterministic restructure
+    (:func:`promptlint.restructure.restructure`). A prompt that is already
+    separated keeps its text and gets the missing parts appended as TODO
+    blocks; any other prompt is rewritten into one labelled block per part.
+    ``None`` when the prompt's text cannot be written back safely."""
+    from ..restructure import restructure
+    from ..rewrite import RewriteError, escape_for_syntax, protected_spans, replace_message
+
     a = ctx.analysis
     msg = a.prompt.main
-    scaffold = ctx.options.get("scaffold") or {}
-    label = scaffold.get("label", part.replace("_", " ").capitalize())
-    todo = scaffold.get("text", "TODO")
-    if not msg.text.strip() or msg.syntax == "fstring" and ("{" in todo or "}" in todo):
+    if not msg.text.strip() or msg.encoding is None:
         return None
-    uses_headings = any(b.kind == "heading" for b in a.sections.blocks)
-    block = f"# {label}\n{todo}" if uses_headings else f"{label}: {todo}"
-    trailing = len(msg.text) - len(msg.text.rstrip("\n"))
-    lead = "\n" * max(0, 2 - trailing)
-    tail = "\n" if trailing else ""
-    encoded = encode_for(msg, lead + block + tail)
-    if encoded is None:
+    result = restructure(a, ctx.path, ctx.ruleset)
+    if result.kept_layout:
+        base = msg.text
+        lead = "" if base.endswith("\n\n") else ("\n" if base.endswith("\n") else "\n\n")
+        block = result.text[len(base.rstrip("\n")):].lstrip("\n")
+        if not base.endswith("\n"):
+            block = block.rstrip("\n")
+        encoded = encode_for(msg, lead + block)
+        if encoded is None:
+            return None
+        edit = insert_edit(ctx.index, msg.source_map.file_end(len(base)), encoded)
+        return Fix("unsafe", (edit,), "Add TODO blocks for the missing parts")
+    text = result.text
+    if msg.syntax == "format":
+        text, _ = escape_for_syntax(text, "format", protected_spans(msg, a))
+    kind = {"python": "python", "json": "json", "raw": "prompty" if msg.role else "text"}.get(msg.encoding or "")
+    if not kind or msg.literal_span is None:
         return None
-    offset = msg.source_map.file_end(len(msg.text))
-    return Fix("unsafe", (insert_edit(ctx.index, offset, encoded),), f"Add a `{label}` block")
+    try:
+        new_file = replace_message(ctx.index.text, msg, text, kind)
+    except RewriteError:
+        return None
+    s, e = msg.literal_span
+    tail = len(ctx.index.text) - e
+    content = new_file[s:len(new_file) - tail]
+    span = Span(ctx.index.position(s), ctx.index.position(e))
+    return Fix("unsafe", (Edit(s, e, content, span),), "Restructure the prompt into labelled contract parts")

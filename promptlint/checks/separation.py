@@ -21,4 +21,6 @@ def run(ctx: CheckContext) -> None:
     else:
         start, end = ctx.head_span()
         names = ", ".join(p.replace("_", " ") for p in present)
-    ctx.emit(start, end, parts=names, fingerprint="sections " + ",".join(present))
+    from .contract_part import scaffold_fix
+
+    ctx.emit(start, end, parts=names, fix=scaffold_fix(ctx, "context"), fingerprint="sections " + ",".join(present))
