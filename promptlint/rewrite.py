@@ -61,7 +61,7 @@ class Attempt:
     failures: list[str]
     ttft_ms: float = 0.0
     ttlt_ms: float = 0.0
-    tokens_in: int = 0
+    tokens_in: int | None = 0
     tokens_out: int = 0
 
 
@@ -167,7 +167,12 @@ def escape_for_syntax(text: str, syntax: str, keep: list[str]) -> tuple[str, lis
 
 def _escape_chunk(chunk: str, syntax: str, failures: list[str]) -> str:
     if syntax in ("format", "fstring"):
+        from .template import FORMAT_FIELD
+
         chunk = re.sub(r"\{\{|\}\}", lambda m: m.group(0)[0], chunk)  # the model may already have doubled them
+        for m in FORMAT_FIELD.finditer(chunk):
+            if m.group("name") and not m.group("name").isdigit():
+                failures.append(f"adds placeholder {m.group('name')!r}")
         return chunk.replace("{", "{{").replace("}", "}}")
     for marker in ("{{", "{%", "{#"):
         if marker in chunk:

@@ -22,14 +22,16 @@ class BackendError(Exception):
 class Generation:
     """One model answer.
 
-    ``tokens_in``/``tokens_out`` are token counts; ``finish_reason`` is
+    ``tokens_in``/``tokens_out`` are token counts (``tokens_in`` is ``None``
+    when an OpenAI-compatible server reports no usage while streaming);
+    ``finish_reason`` is
     ``stop`` or ``length`` (cut at ``max_tokens``); ``ttft_ms`` is the time from
     the request to the first token and ``ttlt_ms`` to the last one, in
     milliseconds; ``model`` names the model that answered.
     """
 
     text: str
-    tokens_in: int
+    tokens_in: int | None
     tokens_out: int
     finish_reason: str
     ttft_ms: float

@@ -44,7 +44,7 @@ class OpenAIBackend:
         except self._openai.APIConnectionError:
             raise BackendError(f"cannot reach the OpenAI-compatible server at {self.base_url or 'the default URL'}") from None
         except self._openai.APIError as exc:
-            raise BackendError(f"server at {self.base_url} refused to list models: {exc}; pass --model") from None
+            raise BackendError(f"server at {self.base_url} refused to list models: {_first_line(exc)}; pass --model") from None
         first = next(iter(models), None)
         if first is None:
             raise BackendError(f"server at {self.base_url} lists no models; pass --model")
@@ -67,16 +67,18 @@ class OpenAIBackend:
                 return self.client.chat.completions.create(**kwargs)
             except self._openai.APIConnectionError:
                 raise BackendError(f"cannot reach the OpenAI-compatible server at {self.base_url}") from None
-            except (self._openai.BadRequestError, self._openai.UnprocessableEntityError) as exc:
+            except self._openai.APIStatusError as exc:
+                # Servers differ in how they refuse an unknown response_format (400, 422, even 500):
+                # step down to the next form of constraint before giving up.
                 if schema is not None and self._mode == "json_schema":
                     self._mode = "json_object"
                     continue
                 if schema is not None and self._mode == "json_object":
                     self._mode = "none"
                     continue
-                raise BackendError(f"server rejected the request: {exc}") from None
+                raise BackendError(f"server error {exc.status_code}: {_first_line(exc)}") from None
             except self._openai.APIError as exc:
-                raise BackendError(f"server error: {exc}") from None
+                raise BackendError(f"server error: {_first_line(exc)}") from None
 
     def generate(self, prompt: str, *, max_tokens: int = 512, temperature: float = 0.2, seed: int | None = None,
                  schema: dict | None = None, on_token: Callable[[str], None] | None = None) -> Generation:
@@ -86,12 +88,13 @@ class OpenAIBackend:
         first = None
         pieces: list[str] = []
         finish = "stop"
-        tokens_in = tokens_out = 0
+        tokens_in: int | None = None
+        tokens_out = 0
         chunks = 0
         try:
             for chunk in stream:
                 if chunk.usage is not None:
-                    tokens_in = chunk.usage.prompt_tokens or 0
+                    tokens_in = chunk.usage.prompt_tokens
                     tokens_out = chunk.usage.completion_tokens or 0
                 for choice in chunk.choices or []:
                     text = choice.delta.content if choice.delta else None
@@ -105,7 +108,7 @@ class OpenAIBackend:
                     if choice.finish_reason:
                         finish = choice.finish_reason
         except self._openai.APIError as exc:
-            raise BackendError(f"server error while streaming: {exc}") from None
+            raise BackendError(f"server error while streaming: {_first_line(exc)}") from None
         end = time.perf_counter()
         text = "".join(pieces)
         if not tokens_out:
@@ -113,3 +116,9 @@ class OpenAIBackend:
             tokens_out = chunks
         return Generation(text, tokens_in, tokens_out, finish, ((first or end) - started) * 1000,
                           (end - started) * 1000, self.model_id)
+
+
+def _first_line(exc: Exception) -> str:
+    """The first line of an error's text (server errors can carry tracebacks)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
