@@ -257,6 +257,15 @@ def rewrite(
     pairs = [(t.split("::", 1)[0], t.split("::", 1)[1] if "::" in t else None) for t in targets]
     try:
         settings = load_settings([p for p, _ in pairs], config=config)
+        from .discover import discover
+
+        expanded = []
+        for path, pid in pairs:
+            if pid is None:
+                expanded += [(found, None) for found, _ in discover([path], settings)]
+            else:
+                expanded.append((path, pid))
+        pairs = expanded
     except UsageError as exc:
         _fail(str(exc))
         return
