@@ -64,15 +64,21 @@ def check(
     config: Optional[str] = typer.Option(None, "--config", help="Config file (default: nearest promptlint.toml / pyproject.toml)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the result cache."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: CPU count)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
+    write_baseline: Optional[str] = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
 ) -> None:
     """Find prompt templates under PATHS and report contract findings."""
+    from . import baseline as baselines
     from . import engine
     from .config import load_settings
 
     paths = paths or ["."]
+    if write_baseline and diff:
+        _fail("--write-baseline cannot be combined with --diff")
     try:
         settings = load_settings(paths, config=config, select=_split(select), extend_select=_split(extend_select),
                                  ignore=_split(ignore))
+        known = baselines.load_baseline(baseline) if baseline else None
         report = engine.lint_paths(paths, settings, use_cache=not no_cache and not (fix or diff), jobs=jobs)
     except UsageError as exc:
         _fail(str(exc))
@@ -108,8 +114,16 @@ def check(
         if diff:
             _err.print(f"{changed} fix{'es' if changed != 1 else ''} would be applied.")
             raise typer.Exit(1 if changed and not exit_zero else 0)
-    findings = [f for f in report.findings if show_suppressed or not f.suppressed]
-    active = [f for f in report.findings if not f.suppressed]
+    everything, matched = known.filter(report.findings) if known is not None and not write_baseline else (report.findings, 0)
+    findings = [f for f in everything if show_suppressed or not f.suppressed]
+    active = [f for f in everything if not f.suppressed]
+    if write_baseline and not report.errors:
+        try:
+            n = baselines.write_baseline(active, write_baseline)
+        except UsageError as exc:
+            _fail(str(exc))
+        _err.print(f"Wrote {n} finding{'s' if n != 1 else ''} to baseline {write_baseline}.", markup=False)
+        raise typer.Exit(0)
     out = sys.stdout
     if statistics:
         counts = Counter((f.code, f.name) for f in active)
@@ -130,6 +144,8 @@ def check(
             summary += f" Fixed {changed}."
         if n_fixable:
             summary += f" {n_fixable} fixable with --fix."
+        if matched:
+            summary += f" {matched} in the baseline not shown."
         console.print(summary, highlight=False)
     elif output_format is CheckFormat.sarif:
         from .output import sarif
@@ -321,6 +337,17 @@ def rewrite(
         _err.print("No prompt needs a rewrite.", markup=False)
     elif write:
         _err.print(f"Wrote {len(results)} rewrite(s).", markup=False)
+
+
+@app.command("server")
+def server_cmd() -> None:
+    """Run the language server on stdio (for editors)."""
+    try:
+        from .lsp.server import main as serve
+    except ImportError:
+        _fail("the language server needs pygls: pip install 'prompt-contract-lint[lsp]'")
+        return
+    serve()
 
 
 def main() -> None:

@@ -91,7 +91,9 @@ def _file_finding(settings: Settings, path: str, span: Span, code_name: str, **f
 def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
     """The JSON summary of one prompt (``promptlint prompts`` shape): id, path,
     1-based line/column span of its primary message text, syntax,
-    placeholders, parts (``{present, labelled, line}``) and ``separated``."""
+    placeholders, parts (``{present, labelled, line}``), ``separated``, the
+    number of messages, and ``statement_line`` (first line of the code
+    statement that builds it; ``None`` for prompt files)."""
     msg = prompt.main
     start = index.position(msg.anchor)
     end = index.position(msg.source_map.file_end(len(msg.text.rstrip()))) if msg.text.strip() else start
@@ -107,6 +109,7 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
         "end_line": end.line, "end_column": end.column, "syntax": prompt.syntax,
         "placeholders": analysis.names, "parts": parts, "separated": analysis.sections.separated,
         "messages": len(prompt.messages),
+        "statement_line": index.position(prompt.extent[0]).line if prompt.extent else None,
     }
 
 
