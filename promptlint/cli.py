@@ -66,6 +66,8 @@ def check(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes (default: CPU count)."),
     baseline: Optional[str] = typer.Option(None, "--baseline", help="Report only findings not recorded in this baseline file."),
     write_baseline: Optional[str] = typer.Option(None, "--write-baseline", help="Record today's findings in this file and exit 0."),
+    force_exclude: bool = typer.Option(False, "--force-exclude",
+                                       help="Apply excludes and the prompt-file rules to files named on the command line too (pre-commit)."),
 ) -> None:
     """Find prompt templates under PATHS and report contract findings."""
     from . import baseline as baselines
@@ -79,7 +81,8 @@ def check(
         settings = load_settings(paths, config=config, select=_split(select), extend_select=_split(extend_select),
                                  ignore=_split(ignore))
         known = baselines.load_baseline(baseline) if baseline else None
-        report = engine.lint_paths(paths, settings, use_cache=not no_cache and not (fix or diff), jobs=jobs)
+        report = engine.lint_paths(paths, settings, use_cache=not no_cache and not (fix or diff), jobs=jobs,
+                                   force_exclude=force_exclude)
     except UsageError as exc:
         _fail(str(exc))
         return
@@ -115,6 +118,8 @@ def check(
             _err.print(f"{changed} fix{'es' if changed != 1 else ''} would be applied.")
             raise typer.Exit(1 if changed and not exit_zero else 0)
     everything, matched = known.filter(report.findings) if known is not None and not write_baseline else (report.findings, 0)
+    if not report.results and not force_exclude:
+        _err.print(f"promptlint: warning: no prompt files found under {', '.join(paths)}", markup=False)
     findings = [f for f in everything if show_suppressed or not f.suppressed]
     active = [f for f in everything if not f.suppressed]
     if write_baseline and not report.errors:

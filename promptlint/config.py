@@ -247,7 +247,7 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
 
     Raises :class:`UsageError` for a bad config, rule pack or selector.
     """
-    from .extract.python import DEFAULT_CALL_SITES, call_sites_from_config
+    from .extract.callsites import DEFAULT_CALL_SITES, call_sites_from_config
     from .sections import Vocabulary
 
     if config:

@@ -88,12 +88,39 @@ def _gitignore_spec(folder: Path) -> pathspec.GitIgnoreSpec | None:
         return None
 
 
-def discover(paths: list[str], settings) -> list[tuple[str, str]]:  # noqa: ANN001 - Settings
+def _named_file_skipped(given: str, settings) -> bool:  # noqa: ANN001
+    """With ``--force-exclude``: is a file named on the command line excluded,
+    gitignored, or not a prompt file by the folder-walk rules?"""
+    path = Path(given).resolve()
+    try:
+        rel = path.relative_to(settings.root).as_posix()
+    except ValueError:
+        rel = path.name
+    exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
+    if exclude.match_file(rel):
+        return True
+    if settings.respect_gitignore:
+        for parent in path.parents:
+            spec = _gitignore_spec(parent)
+            if spec is not None and spec.match_file(path.relative_to(parent).as_posix()):
+                return True
+            if (parent / ".git").exists():
+                break
+    if settings.include:
+        return not pathspec.GitIgnoreSpec.from_lines(settings.include).match_file(rel)
+    if settings.extend_include and pathspec.GitIgnoreSpec.from_lines(settings.extend_include).match_file(rel):
+        return False
+    return is_prompt_file(rel, lambda: _head(path)) is None
+
+
+def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tuple[str, str]]:  # noqa: ANN001
     """Expand command-line ``paths`` into ``(display_path, kind)`` pairs.
 
     ``display_path`` keeps the spelling the user gave (a file found under a
-    folder is ``folder/rel``). Raises :class:`~promptlint.errors.UsageError`
-    for a path that does not exist.
+    folder is ``folder/rel``). A file named on the command line is always
+    linted, unless ``force_exclude`` (for pre-commit, which names every staged
+    file) applies the folder-walk rules and excludes to it as well. Raises
+    :class:`~promptlint.errors.UsageError` for a path that does not exist.
     """
     from .errors import UsageError
     from .extract import kind_for_path
@@ -106,6 +133,8 @@ def discover(paths: list[str], settings) -> list[tuple[str, str]]:  # noqa: ANN0
     for given in paths:
         p = Path(given)
         if p.is_file():
+            if force_exclude and _named_file_skipped(given, settings):
+                continue
             key = os.path.normpath(given)
             if key not in seen:
                 seen.add(key)
@@ -113,33 +142,42 @@ def discover(paths: list[str], settings) -> list[tuple[str, str]]:  # noqa: ANN0
             continue
         if not p.is_dir():
             raise UsageError("no such file or directory", given)
-        specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+        root = p.resolve()
+        specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
         if settings.respect_gitignore:
-            for parent in reversed([p.resolve(), *p.resolve().parents]):
+            for parent in reversed(root.parents):
                 spec = _gitignore_spec(parent)
                 if spec is not None:
-                    specs.append((str(parent), spec))
-                if (parent / ".git").exists():
-                    specs = [(s, sp) for s, sp in specs if Path(s) == parent or parent in Path(s).parents] or specs
+                    specs.append((parent, spec))
+            # A folder named on the command line is linted even when a .gitignore above it ignores it:
+            # drop just the patterns that ignore the folder itself.
+            kept = []
+            for base, spec in specs:
+                target = root.relative_to(base).as_posix() + "/"
+                if spec.match_file(target):
+                    lines = (base / ".gitignore").read_text("utf-8", errors="replace").splitlines()
+                    spec = pathspec.GitIgnoreSpec.from_lines(
+                        [ln for ln in lines if not pathspec.GitIgnoreSpec.from_lines([ln]).match_file(target)])
+                kept.append((base, spec))
+            specs = kept
         for dirpath, dirnames, filenames in os.walk(p):
             dpath = Path(dirpath)
+            dres = root if dirpath == str(p) else root / os.path.relpath(dirpath, p)
             rel_dir = os.path.relpath(dirpath, p).replace(os.sep, "/")
             rel_dir = "" if rel_dir == "." else rel_dir + "/"
-            local = _gitignore_spec(dpath) if settings.respect_gitignore and dpath.resolve() != p.resolve() else None
-            if local is not None:
-                specs.append((str(dpath.resolve()), local))
+            if settings.respect_gitignore:
+                local = _gitignore_spec(dpath)
+                if local is not None:
+                    specs.append((dres, local))
+            # Each spec's view of this folder, computed once per folder.
+            views = [(dres.relative_to(base).as_posix() + "/" if dres != base else "", spec)
+                     for base, spec in specs if dres == base or base in dres.parents]
 
             def ignored(name: str, is_dir: bool) -> bool:
-                rel = rel_dir + name + ("/" if is_dir else "")
-                if exclude.match_file(rel) or exclude.match_file(name + ("/" if is_dir else "")):
+                tail = "/" if is_dir else ""
+                if exclude.match_file(rel_dir + name + tail) or exclude.match_file(name + tail):
                     return True
-                full = str((dpath / name).resolve())
-                for base, spec in specs:
-                    if full.startswith(base):
-                        sub = os.path.relpath(full, base).replace(os.sep, "/") + ("/" if is_dir else "")
-                        if spec.match_file(sub):
-                            return True
-                return False
+                return any(spec.match_file(prefix + name + tail) for prefix, spec in views)
 
             dirnames[:] = sorted(d for d in dirnames if not ignored(d, True))
             for name in sorted(filenames):

@@ -243,17 +243,19 @@ def _save_cache(path: Path, data: dict) -> None:
         pass
 
 
-def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, jobs: int | None = None) -> Report:
+def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, jobs: int | None = None,
+               force_exclude: bool = False) -> Report:
     """Discover files under ``paths`` and lint them all.
 
     Files whose content hash is in the cache for these settings are not
     re-linted. The rest run in ``jobs`` worker processes (default: one per
-    CPU) when there are enough of them to pay for the start-up. Raises
+    CPU) when there are enough of them to pay for the start-up.
+    ``force_exclude`` applies the folder-walk rules to named files too. Raises
     :class:`~promptlint.errors.UsageError` for a path that does not exist.
     """
     from .discover import discover
 
-    files = discover(paths, settings)
+    files = discover(paths, settings, force_exclude)
     cpath = cache_file(settings)
     cache = _load_cache(cpath) if use_cache else {}
     results: dict[str, FileResult] = {}
@@ -348,19 +350,22 @@ def fix_text(path: str, text: str, kind: str, settings: Settings, *, unsafe: boo
         edits = [e for f in result.findings if fixable(f, unsafe) for e in f.fix.edits]  # type: ignore[union-attr]
         if not edits:
             break
-        new_text, count = apply_edits(text, _group_edits(result.findings, unsafe))
+        edits, fixes = _group_edits(result.findings, unsafe)
+        new_text, count = apply_edits(text, edits)
         if count == 0 or new_text == text or not reparses(path, new_text, kind):
             break
         text = new_text
-        applied += count
+        applied += fixes
         result = lint_text(path, text, settings, kind)
     return text, applied, result
 
 
-def _group_edits(findings: list[Finding], unsafe: bool) -> list:
+def _group_edits(findings: list[Finding], unsafe: bool) -> tuple[list, int]:
     """Edits of all applicable fixes, keeping each fix whole: a fix with an edit
-    overlapping an edit already taken is left for the next pass."""
+    overlapping an edit already taken is left for the next pass. Returns
+    ``(edits, number_of_fixes)``."""
     taken: list = []
+    fixes = 0
     spans: list[tuple[int, int]] = []
     for f in findings:
         if not fixable(f, unsafe):
@@ -372,7 +377,8 @@ def _group_edits(findings: list[Finding], unsafe: bool) -> list:
             continue
         taken.extend(edits)
         spans.extend((e.start, e.end) for e in edits)
-    return taken
+        fixes += 1
+    return taken, fixes
 
 
 def write_atomic(path: str, text: str, expected_before: str) -> None:

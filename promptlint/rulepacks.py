@@ -98,14 +98,27 @@ def core_pack_root():  # noqa: ANN201 - importlib Traversable
 
 
 def _load_yaml(text: str, source: str):
+    """Parse ``text`` once (libyaml when available): returns ``(node, data)``.
+    Raises :class:`UsageError` with the line and column of a YAML error."""
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_cls(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise UsageError(f"invalid YAML: {exc.problem}", source,
                          mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
+    finally:
+        loader.dispose()
     return node, data
+
+
+@lru_cache(maxsize=1)
+def _rule_validator():  # noqa: ANN202
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(RULE_SCHEMA)
 
 
 def parse_rule(text: str, source: str, pack: str) -> Rule:
@@ -115,12 +128,10 @@ def parse_rule(text: str, source: str, pack: str) -> Rule:
     offending YAML node when the YAML or the schema check fails, or the check
     kind is unknown.
     """
-    from jsonschema import Draft202012Validator
-
     from .checks import CHECK_KINDS
 
     node, data = _load_yaml(text, source)
-    errors = sorted(Draft202012Validator(RULE_SCHEMA).iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(_rule_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
         at = yaml_node_at(node, list(err.absolute_path))

@@ -57,3 +57,21 @@ def test_display_paths_keep_the_given_prefix(tmp_path, monkeypatch) -> None:  # 
     _tree(tmp_path, {"proj/prompts/a.md": "x"})
     monkeypatch.chdir(tmp_path)
     assert discover(["proj"], load_settings(None)) == [("proj/prompts/a.md", "text")]
+
+
+def test_named_folder_is_walked_even_if_gitignored_above(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    _tree(tmp_path, {".gitignore": "corpus/\nskip.prompt\n", "corpus/a.prompt": "x", "corpus/skip.prompt": "y",
+                     "corpus/prompts/b.md": "z"})
+    monkeypatch.chdir(tmp_path)
+    assert discover(["corpus"], load_settings(None)) == [("corpus/a.prompt", "text"), ("corpus/prompts/b.md", "text")]
+    assert discover(["."], load_settings(None)) == []
+
+
+def test_force_exclude_applies_walk_rules_to_named_files(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    _tree(tmp_path, {"README.md": "# Tool\n", "prompts/a.md": "Write.\n", "app.py": "x = 1\n",
+                     "vendor/p.prompt": "x", "promptlint.toml": 'extend-exclude = ["vendor/"]\n'})
+    monkeypatch.chdir(tmp_path)
+    named = ["README.md", "prompts/a.md", "app.py", "vendor/p.prompt"]
+    s = load_settings(named)
+    assert [p for p, _ in discover(named, s)] == named
+    assert [p for p, _ in discover(named, s, force_exclude=True)] == ["prompts/a.md", "app.py"]

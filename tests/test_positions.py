@@ -87,3 +87,14 @@ def test_yaml_block_scalar_positions() -> None:
     assert [p["id"] for p in result.prompts] == ["p.yaml::triage"]
     (vague,) = [f for f in result.findings if f.name == "vague-output-contract"]
     assert (vague.span.start.line, vague.span.start.column) == (5, 24)
+
+
+def test_long_concatenation_is_one_prompt() -> None:
+    pieces = "".join(f'    "Line {i} of the instructions.\\n"\n' for i in range(300))
+    src = f'SYSTEM_PROMPT = (\n{pieces}    "Return JSON like {{\\"a\\": 1}}.\\n"\n)\n'
+    result = lint("app.py", src)
+    assert result.error is None
+    (prompt,) = result.prompts
+    assert prompt["id"] == "app.py::SYSTEM_PROMPT"
+    plus = "SYSTEM_PROMPT = " + " + ".join(f'"Step {i}. "' for i in range(300)) + ' + "Answer in one line."\n'
+    assert lint("b.py", plus).prompts[0]["parts"]["output_contract"]["present"]

@@ -25,6 +25,7 @@ import libcst as cst
 
 from ..model import Declaration, LineIndex, Message, Placeholder, Prompt, SourceMap, Span
 from . import Extraction, ParseProblem
+from .callsites import CallSite  # noqa: F401 - re-exported for configuration code
 from .align import decode_python_body
 
 MARKER = re.compile(r"^[ \t]*#[ \t]*promptlint:[ \t]*prompt\b", re.M)
@@ -37,83 +38,37 @@ _MESSAGE_CLASSES = {
 }
 
 
-@dataclass(frozen=True)
-class CallSite:
-    """A callee pattern (dotted suffix, ``*`` wildcards allowed) and how its
-    arguments carry prompt text.
-
-    ``kind`` is ``messages`` (a list of role messages), ``text`` (one string) or
-    ``template`` (a template class: format syntax unless ``template_format``
-    says otherwise). ``system``/``user`` name keyword arguments that hold a
-    message of that role; ``positional`` is the index of a positional argument
-    holding the text; ``template_syntax`` is the syntax the callee reads its
-    text in by default (LangChain templates: ``str.format`` style).
-    """
-
-    callee: str
-    kind: str
-    messages: str | None = None
-    system: tuple[str, ...] = ()
-    user: tuple[str, ...] = ()
-    positional: int | None = None
-    declares: str | None = None
-    template_syntax: str | None = None
+def _prefilter(settings):  # noqa: ANN001, ANN202
+    """A regex that finds any sign of a prompt: an assignment to a prompt-named
+    target, a known call site, or a marker comment (cached per settings)."""
+    key = (settings.name_patterns, tuple(c.callee for c in settings.call_sites))
+    rx = _PREFILTERS.get(key)
+    if rx is None:
+        names = "|".join(
+            re.escape(p).replace(r"\*", r"\w*").replace(r"\?", r"\w") for p in settings.name_patterns)
+        sites = set()
+        for site in settings.call_sites:
+            parts = site.callee.lstrip("*").split(".")
+            sites.add(re.escape(".".join(parts[-2:])) if len(parts) > 1 else re.escape(parts[0]) + r"\s*\(")
+        alternatives = [r"^[ \t]*(?:self\.|cls\.)?(?:" + names + r")[ \t]*(?::[^=\n]*)?=(?!=)",
+                        r"promptlint:[ \t]*prompt\b", *sorted(sites)]
+        rx = re.compile("|".join(f"(?:{a})" for a in alternatives), re.M | re.I)
+        _PREFILTERS[key] = rx
+    return rx
 
 
-DEFAULT_CALL_SITES: tuple[CallSite, ...] = (
-    CallSite("*chat.completions.create", "messages", messages="messages"),
-    CallSite("*chat.completions.parse", "messages", messages="messages"),
-    CallSite("*completions.create", "text", user=("prompt",)),
-    CallSite("*responses.create", "messages", messages="input", system=("instructions",), user=("input",)),
-    CallSite("*responses.parse", "messages", messages="input", system=("instructions",), user=("input",)),
-    CallSite("*messages.create", "messages", messages="messages", system=("system",)),
-    CallSite("*messages.stream", "messages", messages="messages", system=("system",)),
-    CallSite("*litellm.completion", "messages", messages="messages"),
-    CallSite("*litellm.acompletion", "messages", messages="messages"),
-    CallSite("*ChatPromptTemplate.from_messages", "messages", positional=0, messages="messages", template_syntax="format"),
-    CallSite("*ChatPromptTemplate.from_template", "template", positional=0, user=("template",), template_syntax="format"),
-    CallSite("*PromptTemplate.from_template", "template", positional=0, user=("template",), template_syntax="format"),
-    CallSite("*PromptTemplate", "template", positional=0, user=("template",), declares="input_variables", template_syntax="format"),
-    CallSite("*RichPromptTemplate", "template", positional=0, user=("template_str",)),
-    CallSite("*ChatPromptTemplate", "messages", positional=0, messages="message_templates", template_syntax="format"),
-)
-
-
-def call_sites_from_config(entries: list[dict]) -> tuple[CallSite, ...]:
-    """Configured call sites: ``{callee = "my.llm.ask", argument = "prompt"}``
-    (a keyword name or a 0-based position) or ``{callee, messages = "msgs"}``."""
-    out = []
-    for e in entries:
-        arg = e.get("argument")
-        if "messages" in e:
-            out.append(CallSite(e["callee"], "messages", messages=e["messages"]))
-        elif isinstance(arg, int):
-            out.append(CallSite(e["callee"], "text", positional=arg))
-        else:
-            out.append(CallSite(e["callee"], "text", user=(str(arg or "prompt"),)))
-    return tuple(out)
-
-
-def _keywords(settings) -> tuple[str, ...]:  # noqa: ANN001
-    words = {"prompt", "tmpl", "template", "instruction", "messages", "system", "promptlint"}
-    for site in settings.call_sites:
-        words.add(site.callee.rsplit(".", 1)[-1].strip("*").lower())
-    for pat in settings.name_patterns:
-        core = pat.strip("*_").lower()
-        if core:
-            words.add(core)
-    return tuple(w for w in words if w)
+_PREFILTERS: dict = {}
 
 
 def extract_python(path: str, text: str, index: LineIndex, settings) -> Extraction:  # noqa: ANN001
     """Extract prompts from Python source ``text`` (see module docstring).
 
-    A file with none of the prompt keywords is not parsed at all; a file that
+    A file where :func:`_prefilter` finds no sign of a prompt is not parsed at
+    all (most files of a code base); a file that
     does not parse yields one :class:`ParseProblem` at the parser's position.
     """
     result = Extraction(comment_style="hash")
-    lowered = text.lower()
-    if not any(k in lowered for k in _keywords(settings)):
+    if not _prefilter(settings).search(text):
         return result
     from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -307,7 +262,7 @@ class _Builder:
         if isinstance(node, (cst.ConcatenatedString, cst.BinaryOperation)):
             if isinstance(node, cst.BinaryOperation) and not isinstance(node.operator, cst.Add):
                 return None
-            msg = self._join([node.left, node.right], scope, depth, "")
+            msg = self._join(_concat_leaves(node), scope, depth, "")
             return self._spanned(msg, node) if msg is not None and _all_literals(node) else msg
         if isinstance(node, cst.Name):
             a = self.resolve(node.value, scope)
@@ -401,7 +356,7 @@ class _Builder:
     def _join(self, nodes: list, scope, depth: int, sep: str) -> Message | None:
         msgs = []
         for n in nodes:
-            m = self.eval(n, scope, depth + 1)
+            m = self.eval(n, scope, depth)
             if m is None:
                 return None
             msgs.append(m)
@@ -617,15 +572,24 @@ class _Builder:
         return _ROLE_ALIASES.get(role, role)
 
 
+def _concat_leaves(node) -> list:  # noqa: ANN001
+    """The operands of a chain of implicit concatenations and ``+``, in source
+    order, found without recursion (a prompt may have hundreds of pieces)."""
+    leaves, stack = [], [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, cst.ConcatenatedString) or (
+                isinstance(n, cst.BinaryOperation) and isinstance(n.operator, cst.Add)):
+            stack.append(n.right)
+            stack.append(n.left)
+        else:
+            leaves.append(n)
+    return leaves
+
+
 def _all_literals(node) -> bool:  # noqa: ANN001
     """Is ``node`` made only of string literals (so it can be replaced by one)?"""
-    if isinstance(node, (cst.SimpleString, cst.FormattedString)):
-        return True
-    if isinstance(node, cst.ConcatenatedString):
-        return _all_literals(node.left) and _all_literals(node.right)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        return _all_literals(node.left) and _all_literals(node.right)
-    return False
+    return all(isinstance(n, (cst.SimpleString, cst.FormattedString)) for n in _concat_leaves(node))
 
 
 def _dict_get(node, key: str):  # noqa: ANN001
