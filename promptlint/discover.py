@@ -26,7 +26,9 @@ from pathlib import Path
 import pathspec
 
 PROMPT_DIRS = {"prompts", "prompt", "preprompts", "system_prompts", "prompt_templates", "prompt-templates",
-               "instructions", "agents", "personas", ".prompts"}
+               ".prompts"}
+DOC_DIRS = {"docs", "doc", "documentation", "site", "website", "blog", "examples-docs"}
+_PROMPT_NAME = re.compile(r"(?:^|[._-])(?:system[._-]?)?(?:prompts?|instructions?)(?:[._-]|$)", re.I)
 AGENT_FILES = {"agents.md", "claude.md", "gemini.md", ".cursorrules", ".windsurfrules", "copilot-instructions.md",
                "agent.md"}
 NOT_PROMPTS = re.compile(r"^(?:readme|changelog|changes|history|contributing|license|licence|notice|authors|"
@@ -63,11 +65,15 @@ def is_prompt_file(rel: str, read_head=None) -> str | None:  # noqa: ANN001
     if suffix in (".j2", ".jinja", ".jinja2"):
         inner = suffixes[-2] if len(suffixes) > 1 else ""
         return None if inner in MARKUP_INNER else "text"
-    if suffix in (".md", ".txt", ".markdown", ".mdx"):
-        if NOT_PROMPTS.match(low):
+    dirs = {p.lower() for p in parts[:-1]}
+    if suffix in (".md", ".txt", ".markdown", ".mdx", ""):
+        if NOT_PROMPTS.match(low) or low.startswith("."):
             return None
-        dirs = {p.lower() for p in parts[:-1]}
-        if dirs & PROMPT_DIRS or re.search(r"prompt|instruction", low):
+        if dirs & DOC_DIRS:
+            return None  # documentation pages are not prompts, whatever their names
+        if dirs & PROMPT_DIRS:
+            return "text"  # gpt-engineer-style prompt folders hold files with no suffix too
+        if suffix and _PROMPT_NAME.search(Path(low).stem):
             return "text"
         return None
     if suffix in (".yaml", ".yml", ".json"):

@@ -97,6 +97,9 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
     msg = prompt.main
     start = index.position(msg.anchor)
     end = index.position(msg.source_map.file_end(len(msg.text.rstrip()))) if msg.text.strip() else start
+    if msg.literal_span is not None:
+        end = index.position(msg.literal_span[1])
+    end = max(start, end)
     parts = {}
     for name in PART_NAMES:
         info = analysis.sections.parts[name]

@@ -229,7 +229,9 @@ class Message:
     ``literal_span`` is the file range of the source spelling that a rewrite
     may replace as a whole (a Python string expression, a JSON string, a
     prompt file's body); ``None`` when the text is built in a way promptlint
-    will not rewrite (``sep.join([...])``).
+    will not rewrite (``sep.join([...])``). ``syntax_guessed`` is true when
+    the syntax was only inferred from a prompt file's text (no code says how
+    it is rendered), so checks that would rewrite it stay cautious.
     """
 
     text: str
@@ -244,6 +246,7 @@ class Message:
     origin: str | None = None
     anchor: int = 0
     literal_span: tuple[int, int] | None = None
+    syntax_guessed: bool = False
 
 
 @dataclass

@@ -21,7 +21,9 @@ def test_default_walk(tmp_path, monkeypatch) -> None:  # noqa: ANN001
         "app/main.py": "x = 1\n",
         "prompts/summary.md": "Summarise.\n",
         "prompts/README.md": "About these prompts.\n",
-        "preprompts/roadmap": "no suffix, skipped\n",
+        "preprompts/roadmap": "Plan the work. No suffix: a prompt folder's files are prompts.\n",
+        "docs/prompts/guide.md": "Documentation about prompts, not a prompt.\n",
+        "src/promptflow_notes.md": "A name that only contains the word.\n",
         "templates/page.html.j2": "<html>{{ x }}</html>",
         "templates/answer.j2": "Answer {{ q }}.",
         "AGENTS.md": "Run the tests before committing.\n",
@@ -41,7 +43,8 @@ def test_default_walk(tmp_path, monkeypatch) -> None:  # noqa: ANN001
     found = dict(discover(["."], load_settings(None)))
     assert sorted(found) == sorted([
         "AGENTS.md", ".github/copilot-instructions.md", "app/main.py", "config/llm.yaml", "data/messages.json",
-        "notes/system_prompt.txt", "prompts/summary.md", "templates/answer.j2", "x.prompt", "y.prompty",
+        "notes/system_prompt.txt", "preprompts/roadmap", "prompts/summary.md", "templates/answer.j2", "x.prompt",
+        "y.prompty",
     ])
     assert found["y.prompty"] == "prompty" and found["config/llm.yaml"] == "yaml"
 

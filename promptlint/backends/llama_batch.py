@@ -12,10 +12,12 @@ objects (a list of length ``n``, in seed order). Three modes, for comparison:
     step then decodes one batch that holds one token per still-running
     sequence (llama.h: ``llama_batch_init``, ``llama_decode``), and every
     sequence samples from its own output row with its own sampler chain and
-    seed. On a CPU a decode step is bound by reading the weights (the tied
-    262k x 640 embedding of Gemma 3), so N tokens in one batch cost little more
-    than one (/work/shared/llama-notes.md: 8 x 48 tokens in 4.6 s batched
-    against ~12.9 s one after another).
+    seed. The weights are read once per step for all N tokens
+    (/work/shared/llama-notes.md: 8 x 48 tokens in 4.6 s batched against
+    ~12.9 s one after another), but every sequence still needs its own row of
+    262,144 logits, and on this CPU those dot products are compute-bound: a step
+    of 8 sequences took ~73 ms with 1 thread (~39 ms with 2) against ~11 ms for
+    a step of one (measured here), so the gain grows with free cores.
 ``sequential``
     The same kind of context; the prompt is decoded once, then one sample at a
     time: each sample copies sequence 0 to sequence 1, decodes on sequence 1
@@ -36,7 +38,8 @@ for one sequence (prompt + ``max_tokens``), like ``LlamaBackend``.
 
 Sampling (per sequence): top-k (40), top-p, temperature, then a random draw
 seeded with that sequence's seed (llama.h: ``llama_sampler_init_top_k``,
-``_top_p``, ``_temp``, ``_dist``); ``temperature <= 0`` means greedy. With a
+``_top_p``, ``_temp``, ``_dist``); ``temperature <= 0`` means greedy. A seed of ``0xFFFFFFFF`` (or -1)
+is llama.cpp's LLAMA_DEFAULT_SEED: a random seed (llama.h: ``llama_sampler_init_dist``). With a
 JSON schema, a grammar sampler made from
 ``llama_cpp.llama_grammar.json_schema_to_gbnf`` (llama.h:
 ``llama_sampler_init_grammar(vocab, grammar_str, "root")``) constrains the
@@ -117,17 +120,30 @@ def _llama():
     return llama_cpp
 
 
-def _threads(n_threads: int | None) -> int:
-    """``n_threads``, else half the cores (at least 1), llama-cpp-python's default
-    for decoding. ggml's worker threads spin while they wait for each other, so
-    on a busy 2-core machine 2 threads were ~3x slower than 1 (prefill of 1,091
-    tokens: 12.3-13.3 s against 4.0-4.3 s, measured here, load average ~6)."""
-    return n_threads or max(1, (os.cpu_count() or 2) // 2)
+def _threads(n_threads: int | None) -> tuple[int, int]:
+    """``(threads for one-token steps, threads for many-token steps)``.
+
+    ``n_threads`` sets both. By default: half the cores (at least 1) for a
+    step of one token and all cores for a prefill or a batched step, which is
+    llama-cpp-python's default (``n_threads = cpu_count // 2``,
+    ``n_threads_batch = cpu_count``; llama.cpp picks ``n_threads_batch`` for
+    any decode of more than one token). Measured here on 2 cores: a one-token
+    step took ~10-11 ms with 1 or 2 threads alike, while a step of 8 sequences
+    took ~73 ms with 1 thread and ~39 ms with 2 -- each output row's logits
+    (262,144 x 640 dot products) are compute-bound. ggml's threads wait for
+    each other at every op, so when other work holds the cores 2 threads can be
+    much slower than 1 (a 1,091-token prefill took 12.3-13.3 s with 2 threads
+    against 4.0-4.3 s with 1 at load average ~6): pass ``n_threads=1`` then.
+    """
+    if n_threads:
+        return n_threads, n_threads
+    cores = os.cpu_count() or 2
+    return max(1, cores // 2), cores
 
 
 def _load_model(path: str, n_threads: int | None) -> _Model:
-    """Load the GGUF at ``path`` once per (path, threads); raises :class:`BackendError`."""
-    key = (path, _threads(n_threads))
+    """Load the GGUF at ``path`` once per (path, n_threads); raises :class:`BackendError`."""
+    key = (path, n_threads)
     with _MODELS_LOCK:
         if key in _MODELS:
             return _MODELS[key]
@@ -189,8 +205,6 @@ class _Sampler:
         llama_cpp = _llama()
         self.m = m
         self.grammar = None
-        self.pre = None
-        self.order = order
         self.chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
         try:
             if grammar is not None:
@@ -319,7 +333,7 @@ class _Seq:
                           (first - started) * 1000, (end - started) * 1000, model_name)
 
 
-def _new_context(m: _Model, n_ctx: int, n_batch: int, n_seq: int, n_threads: int):
+def _new_context(m: _Model, n_ctx: int, n_batch: int, n_seq: int, threads: tuple[int, int]):
     llama_cpp = _llama()
     params = llama_cpp.llama_context_default_params()
     params.n_ctx = n_ctx
@@ -328,8 +342,7 @@ def _new_context(m: _Model, n_ctx: int, n_batch: int, n_seq: int, n_threads: int
     params.n_seq_max = n_seq
     params.kv_unified = True
     params.swa_full = True
-    params.n_threads = n_threads
-    params.n_threads_batch = n_threads
+    params.n_threads, params.n_threads_batch = threads
     params.no_perf = True
     ctx = llama_cpp.llama_init_from_model(m.model, params)
     if not ctx:
@@ -377,7 +390,8 @@ def sample_many(model_path: str, prompt: str, n: int, *, max_tokens: int = 256, 
     (``temperature <= 0``: greedy). ``seeds``: one per sequence (default
     ``[0, 1, ..., n-1]``). ``schema``: a JSON Schema every answer is
     constrained to. ``n_ctx``: the most tokens one sequence (prompt +
-    ``max_tokens``) may take. ``n_threads``: CPU threads (default: half the cores, at least 1).
+    ``max_tokens``) may take. ``n_threads``: CPU threads for every step (default: see
+    :func:`_threads`: half the cores for one-token steps, all for the others).
     ``mode``: ``batched``, ``sequential`` or ``naive``. ``on_token(i, text)``:
     called with sequence ``i``'s text as it is sampled.
 
@@ -396,7 +410,7 @@ def sample_many(model_path: str, prompt: str, n: int, *, max_tokens: int = 256, 
     if len(seeds) != n:
         raise ValueError(f"got {len(seeds)} seeds for n={n}")
     llama_cpp = _llama()
-    n_threads = _threads(n_threads)
+    threads = _threads(n_threads)
     path = str(model_path)
     m = _load_model(path, n_threads)
     tokens = _tokenize(m, prompt)
@@ -422,7 +436,7 @@ def sample_many(model_path: str, prompt: str, n: int, *, max_tokens: int = 256, 
             seqs.append(_Seq(i, _Sampler(m, seeds[i], temperature, top_p, grammar, GRAMMAR_ORDER), on_token))
         if mode == "batched":
             n_batch = max(tokens_in, n)
-            ctx = _new_context(m, _round_up(tokens_in + n * max_tokens + 1), n_batch, n, n_threads)
+            ctx = _new_context(m, _round_up(tokens_in + n * max_tokens + 1), n_batch, n, threads)
             batch = llama_cpp.llama_batch_init(n_batch, 0, 1)
             mem = llama_cpp.llama_get_memory(ctx)
             last = _prefill(ctx, batch, tokens, 0)
@@ -442,7 +456,7 @@ def sample_many(model_path: str, prompt: str, n: int, *, max_tokens: int = 256, 
                 running = still
                 pos += 1
         elif mode == "sequential":
-            ctx = _new_context(m, _round_up(tokens_in + max_tokens + 1), tokens_in, 2, n_threads)
+            ctx = _new_context(m, _round_up(tokens_in + max_tokens + 1), tokens_in, 2, threads)
             batch = llama_cpp.llama_batch_init(tokens_in, 0, 1)
             mem = llama_cpp.llama_get_memory(ctx)
             last = _prefill(ctx, batch, tokens, 0)
@@ -458,7 +472,7 @@ def sample_many(model_path: str, prompt: str, n: int, *, max_tokens: int = 256, 
                 llama_cpp.llama_memory_seq_rm(mem, 1, -1, -1)
         else:  # naive
             for s in seqs:
-                ctx = _new_context(m, _round_up(tokens_in + max_tokens + 1), tokens_in, 1, n_threads)
+                ctx = _new_context(m, _round_up(tokens_in + max_tokens + 1), tokens_in, 1, threads)
                 batch = llama_cpp.llama_batch_init(tokens_in, 0, 1)
                 last = _prefill(ctx, batch, tokens, 0)
                 _generate_alone(m, ctx, batch, s, 0, last, tokens_in, max_tokens, buf)

@@ -67,7 +67,8 @@ class CheckContext:
              fingerprint: str | None = None, **fields: object) -> Finding:
         """Report a finding at joined-text ``[start, end)`` (or at ``span`` when
         given). ``fields`` fill the rule's message template."""
-        values = defaultdict(str, {k: v for k, v in fields.items()})
+        values = defaultdict(str, {k: " ".join(str(v).split()) if isinstance(v, str) else v
+                                   for k, v in fields.items()})
         message = self.rule.message.format_map(values)
         where = span or self.text_span(start, end)
         finding = Finding(

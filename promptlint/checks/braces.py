@@ -18,7 +18,9 @@ def run(ctx: CheckContext) -> None:
     a = ctx.analysis
     for view in a.views:
         msg = a.prompt.messages[view.index]
-        if msg.syntax != "format" or not view.template.problems:
+        if msg.syntax != "format" or not view.template.problems or msg.syntax_guessed:
+            # A prompt file whose text merely looks like a format template may be read by
+            # anything; only code that renders it with str.format makes its braces a bug.
             continue
         groups: list[list] = []
         depth = 0

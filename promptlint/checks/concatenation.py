@@ -22,7 +22,7 @@ def _glued(a: str, b: str) -> bool:
         return False
     if a in ".!?:;" and (b.isalnum() or b in _DELIMS + "{[(\"'<"):
         return True
-    if a.isalnum() and b.isalnum():
+    if (a.isalnum() or a in ")]}") and b.isalnum():
         return True
     return a in _DELIMS and (b.isalpha() or b == "{")
 

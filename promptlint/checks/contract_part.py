@@ -38,6 +38,8 @@ def scaffold_fix(ctx: CheckContext, part: str) -> Fix | None:
         return None
     result = restructure(a, ctx.path, ctx.ruleset)
     if result.kept_layout:
+        if msg.literal_span is None:
+            return None  # built from several places: appending would edit another constant
         base = msg.text
         lead = "" if base.endswith("\n\n") else ("\n" if base.endswith("\n") else "\n\n")
         block = result.text[len(base.rstrip("\n")):].lstrip("\n")

@@ -33,6 +33,8 @@ DEFAULT_CALL_SITES: tuple[CallSite, ...] = (
     CallSite("*chat.completions.create", "messages", messages="messages"),
     CallSite("*chat.completions.parse", "messages", messages="messages"),
     CallSite("*completions.create", "text", user=("prompt",)),
+    CallSite("*ChatCompletion.create", "messages", messages="messages"),
+    CallSite("*ChatCompletion.acreate", "messages", messages="messages"),
     CallSite("*responses.create", "messages", messages="input", system=("instructions",), user=("input",)),
     CallSite("*responses.parse", "messages", messages="input", system=("instructions",), user=("input",)),
     CallSite("*messages.create", "messages", messages="messages", system=("system",)),

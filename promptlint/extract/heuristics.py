@@ -12,7 +12,8 @@ _SQL = re.compile(r"\s*(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|MER
 _LOG = re.compile(r"%\((?:asctime|levelname|levelno|message|name|lineno|funcName|module|process|processName|thread|threadName|filename|pathname|created|msecs|relativeCreated)\)")
 _MARKUP = re.compile(r"\s*<(?:!DOCTYPE|html|head|body|div|span|table|p|a|svg|xml|\?xml)\b", re.I)
 _URLISH = re.compile(r"\s*(?:[a-z][a-z0-9+.-]*://|/|\./|~/)\S*\s*$", re.I)
-_YOU = re.compile(r"\b(?:you|your|assistant|AI)\b", re.I)
+_ADDRESS = re.compile(r"\b(?:you (?:are|will|must|should|need to|may|can)|act as|your (?:task|job|goal|role|answer)|"
+                      r"as an? (?:AI|assistant|language model))\b", re.I)
 
 
 def reads_as_instructions(text: str) -> bool:
@@ -21,7 +22,8 @@ def reads_as_instructions(text: str) -> bool:
     It must have at least three words, not look like SQL, a logging format,
     markup or a URL/path, and state a task, constraint, output contract, stop
     condition or verification (per the contract-part cues), or address the
-    model ("you", "your") in a sentence of six words or more.
+    model the way instructions do ("you are", "you must", "act as", "your
+    task"). An email subject such as "Your order {id} has shipped" is not.
     """
     t = text.strip()
     words = re.findall(r"[A-Za-z\u00c0-\u024f]{2,}", t)
@@ -34,4 +36,4 @@ def reads_as_instructions(text: str) -> bool:
     found = set(segment(t).present) - {"context"}
     if found:
         return True
-    return bool(_YOU.search(t)) and len(words) >= 6
+    return bool(_ADDRESS.search(t))

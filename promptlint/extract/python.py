@@ -64,55 +64,130 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
     """Extract prompts from Python source ``text`` (see module docstring).
 
     A file where :func:`_prefilter` finds no sign of a prompt is not parsed at
-    all (most files of a code base); a file that
-    does not parse yields one :class:`ParseProblem` at the parser's position.
+    all (most files of a code base). Otherwise CPython's ``ast`` indexes the
+    module (assignments by scope, call sites, ``.format`` calls) and libcst
+    parses only the statements that hold prompt text, so positions, quote
+    styles and concatenation pieces come from libcst without walking the whole
+    tree. A file that does not parse yields one :class:`ParseProblem` at the
+    parser's position.
     """
-    result = Extraction(comment_style="hash")
-    if not _prefilter(settings).search(text):
-        return result
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        result.problems.append(_syntax_problem(text, index, exc))
-        return result
-    except (RecursionError, MemoryError) as exc:
-        result.problems.append(ParseProblem(0, f"Python source too deeply nested to parse ({type(exc).__name__})"))
-        return result
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    collector = _Collector(module, positions, index, settings)
-    wrapper.module.visit(collector)
-    result.prompts = _Builder(path, text, index, settings, collector).build()
-    return result
-
-
-def _syntax_problem(text: str, index: LineIndex, exc: Exception) -> ParseProblem:
-    """Where and why ``text`` does not parse: CPython's compiler names the
-    position more precisely than libcst, so ask it first."""
+    import ast
     import warnings
 
+    result = Extraction(comment_style="hash")
+    if not _needs_parse(text, settings):
+        return result
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(text, "<promptlint>", "exec", dont_inherit=True)
+            tree = ast.parse(text)
     except SyntaxError as err:
-        line = min(max(1, err.lineno or 1), len(index.line_starts))
-        col = max(0, (err.offset or 1) - 1)
-        off = min(index.line_starts[line - 1] + col, index.line_end(line))
-        return ParseProblem(off, f"Python syntax error: {err.msg}")
-    except (ValueError, RecursionError, MemoryError) as err:
-        return ParseProblem(0, f"Python source cannot be compiled: {err}")
-    line = max(1, getattr(exc, "raw_line", 1))
-    off = index.line_starts[min(line, len(index.line_starts)) - 1] + max(0, getattr(exc, "raw_column", 0))
-    return ParseProblem(min(off, len(text)), f"libcst cannot parse this file: {getattr(exc, 'message', exc)}")
+        result.problems.append(_syntax_problem(text, index, err))
+        return result
+    except (ValueError, RecursionError, MemoryError) as exc:
+        result.problems.append(ParseProblem(0, f"Python source cannot be parsed ({type(exc).__name__}: {exc})"))
+        return result
+    collector = _Collector(text, index, settings)
+    collector.collect(tree)
+    try:
+        result.prompts = _Builder(path, text, index, settings, collector).build()
+    except _SnippetError as exc:
+        result.problems.append(ParseProblem(exc.offset, f"libcst cannot parse this statement: {exc}"))
+    return result
+
+
+def _needs_parse(text: str, settings) -> bool:  # noqa: ANN001
+    """Cheap check before any parsing: a call site or marker, or an assignment to
+    a prompt-named target whose value is not a one-line string that plainly is
+    not instructions (``ERROR_TEMPLATE = "Could not open {path}"``)."""
+    import ast
+
+    from .heuristics import reads_as_instructions
+
+    for m in _prefilter(settings).finditer(text):
+        if not m.group(0).rstrip().endswith("="):
+            return True  # a call site or a marker comment
+        rest = text[m.end():text.find("\n", m.end()) if "\n" in text[m.end():] else len(text)]
+        one_line = _ONE_LINE_STRING.match(rest)
+        if one_line is None:
+            return True
+        try:
+            value = ast.literal_eval(one_line.group(1))
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return True
+        if not isinstance(value, str) or reads_as_instructions(value):
+            return True
+    return False
+
+
+_ONE_LINE_STRING = re.compile(r"""\s*([rRuU]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))\s*(?:#.*)?$""")
+
+
+def _syntax_problem(text: str, index: LineIndex, err: SyntaxError) -> ParseProblem:
+    """Where and why ``text`` does not parse, from CPython's own parser."""
+    line = min(max(1, err.lineno or 1), len(index.line_starts))
+    col = max(0, (err.offset or 1) - 1)
+    off = min(index.line_starts[line - 1] + col, index.line_end(line))
+    return ParseProblem(off, f"Python syntax error: {err.msg}")
+
+
+class _SnippetError(Exception):
+    """libcst could not parse a statement that CPython accepted."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+class _Snippet:
+    """One statement (or compound statement) parsed by libcst on its own.
+
+    Indented statements are parsed inside an ``async def`` wrapper so that
+    ``await`` and ``return`` stay valid; positions are mapped back to the file.
+    """
+
+    WRAPPER = "async def __promptlint_snippet__():\n"
+
+    def __init__(self, text: str, index: LineIndex, first_line: int, last_line: int) -> None:
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        start = index.line_starts[first_line - 1]
+        end = index.line_end(last_line)
+        src = text[start:end] + "\n"
+        indented = src[:1] in (" ", "\t")
+        self.shift = 1 if indented else 0
+        self.first_line = first_line
+        self.index = index
+        try:
+            module = cst.parse_module(self.WRAPPER + src if indented else src)
+        except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
+            raise _SnippetError(str(getattr(exc, "message", exc)), start) from None
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        self.positions = wrapper.resolve(PositionProvider)
+        self.statements: dict[tuple[int, int], object] = {}
+        self.calls: dict[tuple[int, int], object] = {}
+        for node, rng in self.positions.items():
+            if isinstance(node, (cst.Assign, cst.AnnAssign)):
+                self.statements[(rng.start.line, rng.start.column)] = node
+            elif isinstance(node, cst.Call):
+                f = self.positions[node.func].start
+                self.calls[(f.line, f.column)] = node
+
+    def local(self, line: int, column: int) -> tuple[int, int]:
+        """Snippet position of file ``line`` (1-based) and code-point ``column`` (0-based)."""
+        return line - self.first_line + 1 + self.shift, column
+
+    def offset(self, node, end: bool = False) -> int:  # noqa: ANN001
+        """File offset where ``node`` starts (or ends)."""
+        rng = self.positions[node]
+        p = rng.end if end else rng.start
+        return self.index.line_starts[p.line - self.shift + self.first_line - 2] + p.column
 
 
 @dataclass
 class _Assignment:
     name: str
-    value: object
+    stmt: object  # ast statement
     scope: tuple[str, ...]
     line: int
     public: bool
@@ -121,94 +196,124 @@ class _Assignment:
 
 @dataclass
 class _CallRecord:
-    node: object
+    call: object  # ast.Call
+    stmt: object  # the innermost ast statement holding it
     site: CallSite
     target: str | None
     scope: tuple[str, ...]
 
 
-class _Collector(cst.CSTVisitor):
-    """Collects assignments, call sites, ``.format`` calls and ``%`` uses."""
+class _Collector:
+    """Indexes a module with CPython's ``ast``: assignments by scope, calls to
+    known LLM call sites, ``NAME.format(...)`` calls and ``NAME % ...`` uses."""
 
-    def __init__(self, module, positions, index: LineIndex, settings) -> None:  # noqa: ANN001
-        super().__init__()
-        self.module = module
-        self.positions = positions
+    def __init__(self, text: str, index: LineIndex, settings) -> None:  # noqa: ANN001
+        self.text = text
         self.index = index
         self.settings = settings
         self.assignments: dict[tuple[tuple[str, ...], str], _Assignment] = {}
         self.calls: list[_CallRecord] = []
         self.format_calls: dict[str, list[object]] = {}
         self.percent_names: set[str] = set()
-        self.scope: list[str] = []
-        self.kinds: list[str] = []
-        self.target_stack: list[tuple[object, str]] = []
+        self._ascii = text.isascii()
 
-    def on_visit(self, node) -> bool:  # noqa: ANN001
-        if isinstance(node, (cst.ClassDef, cst.FunctionDef)):
-            self.scope.append(node.name.value)
-            self.kinds.append("class" if isinstance(node, cst.ClassDef) else "def")
-        elif isinstance(node, (cst.Assign, cst.AnnAssign)):
-            self._assignment(node)
-        elif isinstance(node, cst.Call):
-            self._call(node)
-        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):
-            if isinstance(node.left, cst.Name):
-                self.percent_names.add(node.left.value)
-        return True
+    def column(self, line: int, col_bytes: int) -> int:
+        """Code-point column of an ``ast`` UTF-8 byte column on 1-based ``line``."""
+        if self._ascii:
+            return col_bytes
+        start = self.index.line_starts[line - 1]
+        raw = self.text[start:self.index.line_end(line)]
+        return len(raw.encode("utf-8")[:col_bytes].decode("utf-8", "ignore"))
 
-    def on_leave(self, original_node) -> None:  # noqa: ANN001
-        if isinstance(original_node, (cst.ClassDef, cst.FunctionDef)):
-            self.scope.pop()
-            self.kinds.pop()
-        if self.target_stack and self.target_stack[-1][0] is original_node:
-            self.target_stack.pop()
+    def offset(self, line: int, col_bytes: int) -> int:
+        """File offset of an ``ast`` position."""
+        return self.index.line_starts[line - 1] + self.column(line, col_bytes)
 
-    # ------------------------------------------------------------------------
-    def line_of(self, node) -> int:  # noqa: ANN001
-        return self.positions[node].start.line
+    def extent(self, node) -> tuple[int, int]:  # noqa: ANN001
+        return (self.offset(node.lineno, node.col_offset), self.offset(node.end_lineno, node.end_col_offset))
 
-    def extent_of(self, node) -> tuple[int, int]:  # noqa: ANN001
-        pos = self.positions[node]
-        starts = self.index.line_starts
-        return starts[pos.start.line - 1] + pos.start.column, starts[pos.end.line - 1] + pos.end.column
+    def collect(self, tree) -> None:  # noqa: ANN001
+        import ast
 
-    def _assignment(self, node) -> None:  # noqa: ANN001
-        value = node.value
-        if value is None:
+        # (node, scope, kinds, innermost statement)
+        stack: list = [(tree, (), (), None)]
+        while stack:
+            node, scope, kinds, stmt = stack.pop()
+            if isinstance(node, ast.stmt):
+                stmt = node
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                self._assignment(node, scope, kinds)
+            elif isinstance(node, ast.Call):
+                self._call(node, scope, kinds, stmt)
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Name):
+                self.percent_names.add(node.left.id)
+            child_scope, child_kinds = scope, kinds
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                child_scope = scope + (node.name,)
+                child_kinds = kinds + ("class" if isinstance(node, ast.ClassDef) else "def",)
+            children = list(ast.iter_child_nodes(node))
+            for child in reversed(children):
+                stack.append((child, child_scope, child_kinds, stmt))
+
+    def _assignment(self, node, scope, kinds) -> None:  # noqa: ANN001
+        import ast
+
+        if node.value is None:
             return
-        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-        in_def = "def" in self.kinds
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        in_def = "def" in kinds
         for t in targets:
-            if isinstance(t, cst.Name):
-                name = t.value
-                qual = ".".join(self.scope + [name]) if self.kinds and self.kinds[-1] == "class" else name
+            if isinstance(t, ast.Name):
+                name = t.id
+                qual = ".".join(scope + (name,)) if kinds and kinds[-1] == "class" else name
                 public = not in_def
-            elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in ("self", "cls"):
-                name = t.attr.value
-                cls = [s for s, k in zip(self.scope, self.kinds) if k == "class"]
+            elif isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id in ("self", "cls"):
+                name = t.attr
+                cls = [s for s, k in zip(scope, kinds) if k == "class"]
                 qual = ".".join(cls[-1:] + [name])
                 public = True
             else:
                 continue
-            key = (tuple(self.scope), name)
+            key = (tuple(scope), name)
             if key not in self.assignments:
-                self.assignments[key] = _Assignment(qual, value, tuple(self.scope), self.line_of(node), public,
-                                                    self.extent_of(node))
-            if isinstance(value, cst.Call):
-                self.target_stack.append((value, qual))
+                self.assignments[key] = _Assignment(qual, node, tuple(scope), node.lineno, public, self.extent(node))
 
-    def _call(self, node) -> None:  # noqa: ANN001
-        callee = dotted_name(node.func)
+    def _call(self, node, scope, kinds, stmt) -> None:  # noqa: ANN001
+        import ast
+
+        callee = _ast_dotted(node.func)
         if callee is None:
             return
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "format" and isinstance(node.func.value, cst.Name):
-            self.format_calls.setdefault(node.func.value.value, []).append(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "format" and isinstance(node.func.value, ast.Name):
+            self.format_calls.setdefault(node.func.value.id, []).append(node)
         for site in self.settings.call_sites:
             if fnmatch.fnmatchcase(callee, site.callee) or fnmatch.fnmatchcase("." + callee, site.callee):
-                target = self.target_stack[-1][1] if self.target_stack and self.target_stack[-1][0] is node else None
-                self.calls.append(_CallRecord(node, site, target, tuple(self.scope)))
+                target = None
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is node:
+                    t = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+                    if isinstance(t, ast.Name):
+                        target = ".".join(scope + (t.id,)) if kinds and kinds[-1] == "class" else t.id
+                self.calls.append(_CallRecord(node, stmt, site, target, tuple(scope)))
                 break
+
+
+def _ast_dotted(node) -> str | None:  # noqa: ANN001
+    """``a.b.c`` for an ``ast`` Name/Attribute chain (calls in the chain are skipped)."""
+    import ast
+
+    parts = []
+    while True:
+        if isinstance(node, ast.Name):
+            parts.append(node.id)
+            break
+        if isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        else:
+            return ".".join(reversed(parts)) if parts else None
+    return ".".join(reversed(parts))
 
 
 def dotted_name(node) -> str | None:  # noqa: ANN001
@@ -238,11 +343,34 @@ class _Builder:
         self.col = col
         self.consumed: set[str] = set()
         self.marked_lines = {index.position(m.start()).line for m in MARKER.finditer(text)}
+        self.snippets: dict[tuple[int, int], _Snippet] = {}
+
+    def snippet_for(self, stmt) -> _Snippet:  # noqa: ANN001
+        """The libcst parse of ``stmt``'s lines (cached)."""
+        key = (stmt.lineno, stmt.end_lineno)
+        snip = self.snippets.get(key)
+        if snip is None:
+            snip = self.snippets[key] = _Snippet(self.text, self.index, *key)
+        return snip
+
+    def value_of(self, a: _Assignment):  # noqa: ANN201
+        """The libcst node of assignment ``a``'s value (``None`` if not found)."""
+        snip = self.snippet_for(a.stmt)
+        key = snip.local(a.stmt.lineno, self.col.column(a.stmt.lineno, a.stmt.col_offset))
+        node = snip.statements.get(key)
+        return getattr(node, "value", None)
+
+    def cst_call(self, rec: _CallRecord):  # noqa: ANN201
+        """The libcst Call node of call record ``rec`` (``None`` if not found)."""
+        snip = self.snippet_for(rec.stmt)
+        f = rec.call.func
+        return snip.calls.get(snip.local(f.lineno, self.col.column(f.lineno, f.col_offset)))
 
     def offset(self, node, end: bool = False) -> int:  # noqa: ANN001
-        pos = self.col.positions[node]
-        p = pos.end if end else pos.start
-        return self.index.line_starts[p.line - 1] + p.column
+        for snip in self.snippets.values():
+            if node in snip.positions:
+                return snip.offset(node, end)
+        raise KeyError("node outside every parsed statement")
 
     # -- string evaluation --------------------------------------------------
     def resolve(self, name: str, scope: tuple[str, ...]) -> _Assignment | None:
@@ -266,9 +394,10 @@ class _Builder:
             return self._spanned(msg, node) if msg is not None and _all_literals(node) else msg
         if isinstance(node, cst.Name):
             a = self.resolve(node.value, scope)
-            if a is None or a.value is node:
+            value = self.value_of(a) if a is not None else None
+            if value is None or value is node:
                 return None
-            msg = self.eval(a.value, a.scope, depth + 1)
+            msg = self.eval(value, a.scope, depth + 1)
             if msg is not None:
                 msg.origin = a.name
                 if node.value in self.col.format_calls and msg.syntax == "plain":
@@ -347,7 +476,7 @@ class _Builder:
                 start_text = sum(len(x) for x in out)
                 out.append(src)
                 smap.extend(SourceMap.identity(base, len(src)))
-                name = self.col.module.code_for_node(part.expression).strip()
+                name = _CODEGEN.code_for_node(part.expression).strip()
                 placeholders.append(Placeholder(name, start_text, start_text + len(src)))
         q = node.end
         return Message("".join(out), smap, syntax="fstring", placeholders=placeholders, encoding="python",
@@ -375,7 +504,7 @@ class _Builder:
                 continue
             if not marked and not self._name_matches(name):
                 continue
-            msg = self.eval(a.value, a.scope)
+            msg = self.eval(self.value_of(a), a.scope)
             if msg is None:
                 continue
             self._decide_syntax(msg, name, None)
@@ -404,11 +533,13 @@ class _Builder:
             return None
         decls: list[Declaration] = []
         for call in calls:
-            for arg in call.args:
-                if arg.star or not arg.keyword:
+            if call.args:
+                return None
+            for kw in call.keywords:
+                if kw.arg is None:
                     return None
-                s, e = self.offset(arg.keyword), self.offset(arg.keyword, end=True)
-                decls.append(Declaration(arg.keyword.value, Span(self.index.position(s), self.index.position(e))))
+                s = self.col.offset(kw.lineno, kw.col_offset)
+                decls.append(Declaration(kw.arg, Span(self.index.position(s), self.index.position(s + len(kw.arg)))))
         return decls
 
     def _decide_syntax(self, msg: Message, name: str | None, prefer: str | None) -> None:
@@ -437,7 +568,9 @@ class _Builder:
         return pos[index].value if index < len(pos) else None
 
     def _call_prompt(self, rec: _CallRecord) -> Prompt | None:
-        site, call = rec.site, rec.node
+        site, call = rec.site, self.cst_call(rec)
+        if call is None:
+            return None
         messages: list[Message] = []
         prefer = None
         declarations = None
@@ -458,7 +591,7 @@ class _Builder:
             list_node = self._positional(call, site.positional)
         if isinstance(list_node, cst.Name):
             a = self.resolve(list_node.value, rec.scope)
-            list_node = a.value if a is not None else None
+            list_node = self.value_of(a) if a is not None else None
         if isinstance(list_node, (cst.List, cst.Tuple)):
             for el in list_node.elements:
                 messages += self._message_element(el.value, rec.scope)
@@ -502,7 +635,7 @@ class _Builder:
         if declarations is None and main.origin:
             declarations = self._format_declarations(main.origin.rsplit(".", 1)[-1])
         return Prompt(f"{self.path}::{name}", self.path, name, messages, primary=primary,
-                      declarations=declarations, origin="code", extent=self.col.extent_of(call))
+                      declarations=declarations, origin="code", extent=self.col.extent(rec.call))
 
     def _declarations(self, node) -> list[Declaration] | None:  # noqa: ANN001
         if not isinstance(node, (cst.List, cst.Tuple)):
@@ -519,8 +652,9 @@ class _Builder:
         """Messages from a content value: a string, or a list of content parts."""
         if isinstance(node, cst.Name):
             a = self.resolve(node.value, scope)
-            if a is not None and isinstance(a.value, (cst.List, cst.Tuple)):
-                node = a.value
+            value = self.value_of(a) if a is not None else None
+            if isinstance(value, (cst.List, cst.Tuple)):
+                node = value
         if isinstance(node, (cst.List, cst.Tuple)):
             out = []
             for el in node.elements:
@@ -552,6 +686,10 @@ class _Builder:
         if isinstance(node, cst.Tuple) and len(node.elements) == 2:
             role = self._role(node.elements[0].value, scope)
             return self._content(node.elements[1].value, role, scope)
+        if isinstance(node, cst.Call) and dotted_name(node.func) == "dict":
+            role = self._role(self._kwarg(node, "role"), scope)
+            content = self._kwarg(node, "content")
+            return self._content(content, role, scope) if content is not None else []
         if isinstance(node, cst.Call):
             func = dotted_name(node.func) or ""
             parts = func.split(".")
@@ -585,6 +723,9 @@ def _concat_leaves(node) -> list:  # noqa: ANN001
         else:
             leaves.append(n)
     return leaves
+
+
+_CODEGEN = cst.Module(body=[])
 
 
 def _all_literals(node) -> bool:  # noqa: ANN001

@@ -66,7 +66,9 @@ def extract_text(path: str, text: str, index: LineIndex, settings) -> Extraction
     if problem:
         result.problems.append(problem)
     body = text[body_off:]
-    msg = Message(body, SourceMap.identity(body_off, len(body)), syntax=file_syntax(path, body),
-                  encoding="raw", anchor=body_off, literal_span=(body_off, len(text)))
+    syntax = file_syntax(path, body)
+    guessed = not PurePath(path).suffix.lower() in JINJA_SUFFIXES
+    msg = Message(body, SourceMap.identity(body_off, len(body)), syntax=syntax, encoding="raw", anchor=body_off,
+                  literal_span=(body_off, len(text)), syntax_guessed=guessed)
     result.prompts.append(Prompt(path, path, None, [msg], origin="file"))
     return result
