@@ -344,6 +344,106 @@ def rewrite(
         _err.print(f"Wrote {len(results)} rewrite(s).", markup=False)
 
 
+@app.command()
+def variance(
+    targets: List[str] = typer.Argument(None, help="Contract files, prompt files with a contract, PATH::NAME ids, or folders."),
+    all_: bool = typer.Option(False, "--all", help="Every contract under the working directory."),
+    samples: Optional[int] = typer.Option(None, "--samples", min=1, help="Samples per fixture (overrides the contract)."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="llama (local GGUF) or openai."),
+    model: Optional[str] = typer.Option(None, "--model", help="GGUF path (llama) or model name (openai)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),
+    report: Optional[str] = typer.Option(None, "--report", help="Write the JSON report here."),
+    html: Optional[str] = typer.Option(None, "--html", help="Write the self-contained HTML report here."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write cached samples."),
+    refresh: bool = typer.Option(False, "--refresh", help="Sample again and overwrite cached samples."),
+    n_ctx: Optional[int] = typer.Option(None, "--n-ctx", help="llama: context size per sequence (tokens)."),
+    print_schema: bool = typer.Option(False, "--print-schema", help="Print the report's JSON Schema and exit."),
+    config: Optional[str] = typer.Option(None, "--config"),
+) -> None:
+    """Sample prompts N times per fixture and check every output against its contract (exit 1 on a missed threshold)."""
+    import json
+
+    from rich.console import Console as RichConsole
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from .backends import BackendError, make_backend
+    from .config import load_settings
+    from .render import RenderError
+    from .variance import build_report, evaluate_contract, find_contracts, report_schema
+
+    if print_schema:
+        sys.stdout.write(json.dumps(report_schema(), indent=2) + "\n")
+        return
+    targets = targets or []
+    try:
+        settings = load_settings([t.split("::", 1)[0] for t in targets] or None, config=config)
+        contracts = find_contracts(targets, all_, settings)
+        if not contracts:
+            raise UsageError("no contracts found (NAME.contract.yaml, *.contracts.yaml, .prompty outputs)")
+        be = make_backend(backend, model=model, base_url=base_url, n_ctx=n_ctx, config=settings.model)
+    except (UsageError, BackendError) as exc:
+        _fail(str(exc))
+        return
+    cache = None
+    identity = be.model_id
+    if be.name == "llama":
+        from .sample_cache import file_sha256
+
+        identity = file_sha256(str(be.path))
+    if not no_cache:
+        from .sample_cache import SampleCache
+
+        cache = SampleCache()
+    total = sum((samples or lc.contract.sampling.samples) * max(1, len(lc.contract.fixtures)) for lc in contracts)
+    results = []
+    console = RichConsole(stderr=True)
+    try:
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, transient=False) as progress:
+            task = progress.add_task("sampling", total=total)
+            for lc in contracts:
+                progress.update(task, description=f"sampling {lc.prompt_id}")
+                results.append(evaluate_contract(lc, settings, be, samples=samples, cache=cache, refresh=refresh,
+                                                 model_identity=identity,
+                                                 advance=lambda k: progress.advance(task, k)))
+    except (UsageError, BackendError, RenderError) as exc:
+        _fail(str(exc))
+        return
+    finally:
+        if cache is not None:
+            cache.close()
+    doc = build_report(results, be)
+    table = Table(title=f"promptlint variance — {be.name} {be.model_id}")
+    for col in ("prompt", "pass rate", "pass^N", "structures", "modal", "field agr.", "TTFT p95 ms", "TTLT p95 ms",
+                "tokens in/out", "result"):
+        table.add_column(col)
+    for p in results:
+        m = p["metrics"]
+        table.add_row(p["prompt_id"], f"{m['pass_rate']:.0%}", "yes" if m["pass_all"] else "no",
+                      str(m["distinct_structures"]), f"{m['modal_share']:.0%}",
+                      "-" if m["field_agreement"] is None else f"{m['field_agreement']:.0%}",
+                      "-" if m["ttft_ms"] is None else f"{m['ttft_ms']['p95']:.0f}",
+                      "-" if m["ttlt_ms"] is None else f"{m['ttlt_ms']['p95']:.0f}",
+                      f"{m['tokens_in']['mean'] or '-'}/{m['tokens_out']['mean']}",
+                      "[green]pass[/]" if p["passed"] else "[red]FAIL[/]")
+    RichConsole().print(table)
+    for p in results:
+        for v in p["violations"]:
+            _err.print(f"{p['prompt_id']}: {v}", markup=False)
+        if p["fallback"]:
+            _err.print(f"{p['prompt_id']}: latency target missed; fallback: {p['fallback']}", markup=False)
+    if report:
+        with open(report, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2, ensure_ascii=False)
+    if html:
+        from .output.variance_html import render_html
+
+        with open(html, "w", encoding="utf-8") as fh:
+            fh.write(render_html(doc))
+    raise typer.Exit(0 if doc["passed"] else 1)
+
+
 @app.command("server")
 def server_cmd() -> None:
     """Run the language server on stdio (for editors)."""

@@ -118,10 +118,31 @@ class LlamaBackend:
             n_gpu_layers = -1 if llama_cpp.llama_supports_gpu_offload() else 0
         self.n_gpu_layers = n_gpu_layers
         self.n_ctx = n_ctx
-        started = time.perf_counter()
-        self.llm = _load(str(self.path), n_ctx, n_gpu_layers, n_threads, seed)
-        self.load_s = time.perf_counter() - started
+        self.n_threads = n_threads
+        self.seed = seed
+        self._llm = None
+        self.load_s = 0.0
         self.model_id = self.path.name
+
+    @property
+    def llm(self):  # noqa: ANN201 - llama_cpp.Llama
+        """The loaded model (loaded on first use, once per process)."""
+        if self._llm is None:
+            started = time.perf_counter()
+            self._llm = _load(str(self.path), self.n_ctx, self.n_gpu_layers, self.n_threads, self.seed)
+            self.load_s = time.perf_counter() - started
+        return self._llm
+
+    def sample(self, prompt: str, seeds: list[int], *, max_tokens: int = 256, temperature: float = 0.8,
+               top_p: float = 0.95) -> list:
+        """``len(seeds)`` samples of ``prompt``: the prompt is evaluated once and the
+        sequences are decoded together in one llama.cpp batch
+        (:func:`promptlint.backends.llama_batch.sample_many`). Returns
+        :class:`~promptlint.backends.Generation` objects in seed order."""
+        from .llama_batch import sample_many
+
+        return sample_many(str(self.path), prompt, len(seeds), max_tokens=max_tokens, temperature=temperature,
+                           top_p=top_p, seeds=list(seeds), n_ctx=self.n_ctx, n_threads=self.n_threads)
 
     def count_tokens(self, text: str) -> int:
         """Number of tokens ``text`` takes for this model."""

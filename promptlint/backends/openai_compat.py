@@ -80,6 +80,12 @@ class OpenAIBackend:
             except self._openai.APIError as exc:
                 raise BackendError(f"server error: {_first_line(exc)}") from None
 
+    def sample(self, prompt: str, seeds: list[int], *, max_tokens: int = 256, temperature: float = 0.8,
+               top_p: float = 0.95) -> list[Generation]:
+        """One request per seed, sent one after another (the server batches
+        concurrent users; promptlint measures what one user sees)."""
+        return [self.generate(prompt, max_tokens=max_tokens, temperature=temperature, seed=s) for s in seeds]
+
     def generate(self, prompt: str, *, max_tokens: int = 512, temperature: float = 0.2, seed: int | None = None,
                  schema: dict | None = None, on_token: Callable[[str], None] | None = None) -> Generation:
         """Stream one chat completion (see :class:`~promptlint.backends.Backend`)."""

@@ -1,0 +1,79 @@
+"""SQLite cache of variance samples, in the user cache folder.
+
+The key holds everything that changes an answer: backend, model identity (the
+GGUF file's sha256, or the served model name), temperature, top_p, token limit,
+seed, the rendered prompt's sha256 and the sample's index. So repeats are
+never collapsed into one sample, and an edited prompt never reads a stale one.
+``PROMPTLINT_CACHE_DIR`` moves the folder (tests use it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+from .backends import Generation
+
+
+def cache_dir() -> Path:
+    """``$PROMPTLINT_CACHE_DIR`` or the platform's user cache folder for promptlint."""
+    env = os.environ.get("PROMPTLINT_CACHE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("promptlint"))
+
+
+_FILE_SHA: dict[tuple[str, int, float], str] = {}
+
+
+def file_sha256(path: str) -> str:
+    """sha256 of a file (cached per path, size and mtime)."""
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_size, st.st_mtime)
+    if key not in _FILE_SHA:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        _FILE_SHA[key] = h.hexdigest()
+    return _FILE_SHA[key]
+
+
+def sample_key(backend: str, model_id: str, temperature: float, top_p: float, max_tokens: int, seed: int,
+               rendered: str, index: int) -> str:
+    """The cache key of one sample (hex sha256 of all its inputs)."""
+    basis = json.dumps([backend, model_id, temperature, top_p, max_tokens, seed,
+                        hashlib.sha256(rendered.encode("utf-8", "surrogatepass")).hexdigest(), index])
+    return hashlib.sha256(basis.encode()).hexdigest()
+
+
+class SampleCache:
+    """A small key → generation store (SQLite, one table)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or cache_dir() / "samples.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(self.path))
+        self.db.execute("CREATE TABLE IF NOT EXISTS samples (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    def get(self, key: str) -> Generation | None:
+        """The cached generation for ``key``, or ``None``."""
+        row = self.db.execute("SELECT value FROM samples WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        d = json.loads(row[0])
+        return Generation(**d)
+
+    def put(self, key: str, gen: Generation) -> None:
+        """Store ``gen`` under ``key`` (replacing any older value)."""
+        self.db.execute("INSERT OR REPLACE INTO samples VALUES (?, ?)", (key, json.dumps(gen.__dict__)))
+        self.db.commit()
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()

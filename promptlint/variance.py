@@ -1,0 +1,495 @@
+"""``promptlint variance``: sample a prompt N times per fixture and check every
+output against its contract.
+
+For each contract: render each fixture safely (:mod:`promptlint.render`),
+sample N outputs (the llama backend evaluates the shared prompt once and decodes
+the N sequences in one batch, :mod:`promptlint.backends.llama_batch`), check
+each output (JSON Schema, format checks, ``finish_reason == "length"`` is
+"truncated", a sample slower than 4× the TTLT target is "runaway"), and compute
+per fixture and per prompt: pass rate and pass^N, distinct output structures
+and the modal structure's share, field-level agreement of JSON values, TTFT and
+TTLT p50/p95/p99 (ms; cached samples left out), tokens in/out. The contract's
+thresholds and latency targets decide pass/fail. The report's JSON shape is
+:class:`VarianceReport` (its schema: :func:`report_schema`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from pydantic import BaseModel
+
+from . import __version__
+from .backends import Generation
+from .contracts import LoadedContract, fixture_vars
+from .errors import UsageError
+
+# --- output checks -------------------------------------------------------------
+
+_FENCE = re.compile(r"\A\s*```[ \t]*(?:json)?[ \t]*\n(.*?)\n?```\s*\Z", re.S | re.I)
+
+
+def parse_json_output(text: str) -> tuple[Any, bool] | None:
+    """Parse an output as JSON, bare or inside one code fence.
+
+    Returns ``(value, fenced)`` or ``None`` when it is not JSON.
+    """
+    m = _FENCE.match(text)
+    body, fenced = (m.group(1), True) if m else (text, False)
+    try:
+        return json.loads(body), fenced
+    except (json.JSONDecodeError, RecursionError):
+        return None
+
+
+def _shape(value: Any, prefix: str = "") -> list[str]:
+    if isinstance(value, dict):
+        out = []
+        for k in sorted(value):
+            out += _shape(value[k], f"{prefix}.{k}" if prefix else str(k))
+        return out or [f"{prefix or '$'}:{{}}"]
+    if isinstance(value, list):
+        inner = sorted({s for item in value for s in _shape(item, prefix + "[]")})
+        return inner or [f"{prefix}[]:empty"]
+    kind = {bool: "bool", int: "int", float: "num", str: "str", type(None): "null"}.get(type(value), "other")
+    return [f"{prefix or '$'}:{kind}"]
+
+
+def _blocks(text: str) -> str:
+    kinds: list[str] = []
+    in_code = False
+    for para in re.split(r"\n\s*\n", text.strip()):
+        first = para.lstrip().split("\n", 1)[0]
+        if first.startswith("```") or in_code:
+            kind = "code"
+            in_code = para.count("```") % 2 == 1 if not in_code else para.count("```") % 2 == 0
+        elif first.startswith("#"):
+            kind = "heading"
+        elif re.match(r"\s*(?:[-*+•]|\d+[.)])\s", first):
+            kind = "list"
+        elif first.lstrip().startswith(("{", "[")):
+            kind = "json-like"
+        else:
+            kind = "paragraph"
+        if not kinds or kinds[-1] != kind:
+            kinds.append(kind)
+    return ",".join(kinds) or "empty"
+
+
+def structure_of(text: str, fmt: str) -> tuple[str, Any]:
+    """The output's structure signature and, for JSON, its parsed value.
+
+    JSON: the set of key paths with value types, and whether it came bare or in
+    a code fence (``json:{a:str,b.c:int}`` / ``json(fenced):…``). Text: the
+    sequence of block kinds (``text:heading,list``).
+    """
+    if fmt == "json":
+        parsed = parse_json_output(text)
+        if parsed is None:
+            return "text:" + _blocks(text), None
+        value, fenced = parsed
+        return f"json{'(fenced)' if fenced else ''}:{{{','.join(_shape(value))}}}", value
+    return "text:" + _blocks(text), None
+
+
+def check_output(gen: Generation, lc: LoadedContract) -> tuple[list[str], str, Any]:
+    """Failures of one sample against the contract, its structure signature and
+    parsed JSON value (``None`` unless the format is JSON and it parsed)."""
+    out = lc.contract.output
+    failures: list[str] = []
+    if gen.finish_reason == "length":
+        failures.append(f"truncated: stopped at the {out.max_tokens}-token limit")
+    lat = lc.contract.latency
+    if lat and lat.ttlt_ms_p95 and gen.ttlt_ms and gen.ttlt_ms > 4 * lat.ttlt_ms_p95:
+        failures.append(f"runaway: {gen.ttlt_ms:.0f} ms, over 4x the TTLT target")
+    structure, value = structure_of(gen.text, out.format)
+    text = gen.text.strip()
+    if out.format == "json":
+        if value is None and parse_json_output(gen.text) is None:
+            failures.append("not JSON")
+        elif lc.schema is not None:
+            from jsonschema import validators
+
+            validator = validators.validator_for(lc.schema)(lc.schema)
+            errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+            if errors:
+                where = "/".join(str(p) for p in errors[0].absolute_path) or "$"
+                failures.append(f"schema: at {where}: {errors[0].message}")
+    elif out.format == "text":
+        if not text:
+            failures.append("empty output")
+    elif out.format == "markdown-list":
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        bad = [ln for ln in lines if not re.match(r"\s*(?:[-*+]|\d+[.)])\s+\S", ln)]
+        if not lines or bad:
+            failures.append("not a Markdown list" + (f": {bad[0][:60]!r}" if bad else " (empty)"))
+    elif out.format == "one-sentence":
+        ends = re.findall(r"[.!?](?:\s|$)", text)
+        if not text or "\n" in text or len(ends) > 1:
+            failures.append("not exactly one sentence")
+    elif out.format == "regex":
+        if out.pattern is None or not re.fullmatch(out.pattern, text, re.S):
+            failures.append(f"does not match /{out.pattern}/")
+    return failures, structure, value
+
+
+# --- metrics -------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0–1) by the nearest-rank method."""
+    s = sorted(values)
+    import math
+
+    rank = max(1, math.ceil(q * len(s)))
+    return s[rank - 1]
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    if isinstance(value, dict):
+        out: dict[str, str] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    return {prefix or "$": json.dumps(value, sort_keys=True)}
+
+
+def field_agreement(values: list[Any]) -> float | None:
+    """Mean, over JSON field paths, of the share of outputs that hold the most
+    common value at that path (a missing field counts as disagreement).
+    ``None`` with fewer than two parsed outputs."""
+    if len(values) < 2:
+        return None
+    flats = [_flatten(v) for v in values]
+    paths = sorted({p for f in flats for p in f})
+    if not paths:
+        return None
+    shares = []
+    for p in paths:
+        counts = Counter(f.get(p, "\0missing") for f in flats)
+        shares.append(counts.most_common(1)[0][1] / len(flats))
+    return round(sum(shares) / len(shares), 4)
+
+
+@dataclass
+class SampleResult:
+    """One checked sample (times in ms; ``None`` for cached samples)."""
+
+    index: int
+    seed: int
+    text: str
+    passed: bool
+    failures: list[str]
+    structure: str
+    finish_reason: str
+    tokens_in: int | None
+    tokens_out: int
+    ttft_ms: float | None
+    ttlt_ms: float | None
+    cached: bool
+    value: Any = field(default=None, repr=False)
+
+
+def metrics(samples: list[SampleResult]) -> dict:
+    """Metrics over ``samples`` (see the module docstring for their meaning)."""
+    n = len(samples)
+    passed = sum(s.passed for s in samples)
+    structures = Counter(s.structure for s in samples)
+    modal = structures.most_common(1)[0][1] if structures else 0
+    live = [s for s in samples if not s.cached and s.ttlt_ms is not None]
+
+    def dist(key: str) -> dict | None:
+        vals = [getattr(s, key) for s in live if getattr(s, key) is not None]
+        if not vals:
+            return None
+        return {"p50": round(percentile(vals, 0.5), 2), "p95": round(percentile(vals, 0.95), 2),
+                "p99": round(percentile(vals, 0.99), 2)}
+
+    tin = [s.tokens_in for s in samples if s.tokens_in is not None]
+    tout = [s.tokens_out for s in samples]
+    return {
+        "samples": n, "passed": passed, "pass_rate": round(passed / n, 4) if n else 0.0,
+        "pass_all": n > 0 and passed == n,
+        "structures": dict(structures.most_common()), "distinct_structures": len(structures),
+        "modal_share": round(modal / n, 4) if n else 0.0,
+        "field_agreement": field_agreement([s.value for s in samples if s.value is not None]),
+        "ttft_ms": dist("ttft_ms"), "ttlt_ms": dist("ttlt_ms"),
+        "tokens_in": {"mean": round(sum(tin) / len(tin), 2) if tin else None, "total": sum(tin) if tin else None},
+        "tokens_out": {"mean": round(sum(tout) / len(tout), 2) if tout else 0.0, "total": sum(tout)},
+    }
+
+
+# --- report schema ---------------------------------------------------------------
+
+
+class _Dist(BaseModel):
+    p50: float
+    p95: float
+    p99: float
+
+
+class _Tokens(BaseModel):
+    mean: float | None
+    total: int | None
+
+
+class Metrics(BaseModel):
+    """Metrics of a set of samples (times in ms, tokens in tokens)."""
+
+    samples: int
+    passed: int
+    pass_rate: float
+    pass_all: bool
+    structures: dict[str, int]
+    distinct_structures: int
+    modal_share: float
+    field_agreement: float | None
+    ttft_ms: _Dist | None
+    ttlt_ms: _Dist | None
+    tokens_in: _Tokens
+    tokens_out: _Tokens
+
+
+class Sample(BaseModel):
+    """One sample as reported."""
+
+    index: int
+    seed: int
+    text: str
+    passed: bool
+    failures: list[str]
+    structure: str
+    finish_reason: str
+    tokens_in: int | None
+    tokens_out: int
+    ttft_ms: float | None
+    ttlt_ms: float | None
+    cached: bool
+
+
+class FixtureReport(BaseModel):
+    """One fixture: its rendered prompt's hash, samples and metrics."""
+
+    name: str
+    rendered_sha256: str
+    samples: list[Sample]
+    metrics: Metrics
+
+
+class PromptReport(BaseModel):
+    """One prompt under its contract."""
+
+    prompt_id: str
+    contract: str
+    format: str
+    samples_per_fixture: int
+    passed: bool
+    violations: list[str]
+    fallback: str | None
+    thresholds: dict[str, float | None]
+    latency: dict[str, Any] | None
+    metrics: Metrics
+    fixtures: list[FixtureReport]
+
+
+class VarianceReport(BaseModel):
+    """The whole ``--report`` JSON document."""
+
+    schema_version: int
+    tool: str
+    version: str
+    backend: str
+    model: str
+    created: str
+    passed: bool
+    prompts: list[PromptReport]
+
+
+def report_schema() -> dict:
+    """The JSON Schema of the variance report (generated from :class:`VarianceReport`)."""
+    schema = VarianceReport.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://promptlint.dev/schemas/variance-report-1.json"
+    return schema
+
+
+# --- the run ---------------------------------------------------------------------
+
+
+def _sample(backend, prompt: str, seeds: list[int], lc: LoadedContract) -> list[Generation]:  # noqa: ANN001
+    s = lc.contract.sampling
+    if hasattr(backend, "sample"):
+        return backend.sample(prompt, seeds, max_tokens=lc.contract.output.max_tokens, temperature=s.temperature,
+                              top_p=s.top_p)
+    return [backend.generate(prompt, max_tokens=lc.contract.output.max_tokens, temperature=s.temperature, seed=seed)
+            for seed in seeds]
+
+
+def evaluate_contract(lc: LoadedContract, settings, backend, *, samples: int | None = None, cache=None,  # noqa: ANN001
+                      refresh: bool = False, model_identity: str | None = None,
+                      advance: Callable[[int], None] | None = None) -> dict:
+    """Run one contract and return its :class:`PromptReport` as a dict.
+
+    Raises :class:`UsageError` when the prompt cannot be found or a fixture
+    cannot be rendered.
+    """
+    import hashlib
+
+    from .engine import read_source
+    from .extract import extract, kind_for_path
+    from .render import RenderError, render_prompt
+    from .sample_cache import sample_key
+
+    text, problem = read_source(lc.prompt_path)
+    if text is None:
+        raise UsageError(problem or "cannot read prompt", lc.prompt_path)
+    ex = extract(lc.prompt_path, text, kind_for_path(lc.prompt_path), settings)
+    name = lc.prompt_id.split("::", 1)[1] if "::" in lc.prompt_id else None
+    prompt = next((p for p in ex.prompts if (name is None and p.name is None) or p.name == name
+                   or p.id.endswith("::" + (name or "\0"))), None)
+    if prompt is None:
+        line, col = lc.position("prompt")
+        found = ", ".join(p.id for p in ex.prompts) or "none"
+        raise UsageError(f"no prompt {lc.prompt_id!r} in {lc.prompt_path} (found: {found})", lc.path, line, col)
+    c = lc.contract
+    n = samples or c.sampling.samples
+    base_seed = c.sampling.seed if c.sampling.seed is not None else 0
+    identity = model_identity or backend.model_id
+    fixtures = []
+    everything: list[SampleResult] = []
+    for fname, values in fixture_vars(lc):
+        try:
+            rendered = render_prompt(prompt, values)
+        except RenderError as exc:
+            line, col = lc.position("fixtures")
+            raise UsageError(f"fixture {fname!r}: {exc}", lc.path, line, col) from None
+        seeds = [base_seed + i for i in range(n)]
+        gens: dict[int, tuple[Generation, bool]] = {}
+        keys = [sample_key(backend.name, identity, c.sampling.temperature, c.sampling.top_p, c.output.max_tokens,
+                           seeds[i], rendered, i) for i in range(n)]
+        if cache is not None and not refresh:
+            for i, k in enumerate(keys):
+                hit = cache.get(k)
+                if hit is not None:
+                    gens[i] = (hit, True)
+        todo = [i for i in range(n) if i not in gens]
+        if advance and len(todo) < n:
+            advance(n - len(todo))
+        if todo:
+            new = _sample(backend, rendered, [seeds[i] for i in todo], lc)
+            for i, g in zip(todo, new):
+                gens[i] = (g, False)
+                if cache is not None:
+                    cache.put(keys[i], g)
+            if advance:
+                advance(len(todo))
+        results = []
+        for i in range(n):
+            g, cached = gens[i]
+            failures, structure, value = check_output(g, lc)
+            results.append(SampleResult(i, seeds[i], g.text, not failures, failures, structure, g.finish_reason,
+                                        g.tokens_in, g.tokens_out, None if cached else round(g.ttft_ms, 2),
+                                        None if cached else round(g.ttlt_ms, 2), cached, value))
+        everything += results
+        fixtures.append({
+            "name": fname, "rendered_sha256": hashlib.sha256(rendered.encode("utf-8", "surrogatepass")).hexdigest(),
+            "samples": [{k: v for k, v in r.__dict__.items() if k != "value"} for r in results],
+            "metrics": metrics(results),
+        })
+    overall = metrics(everything)
+    violations = []
+    t = c.thresholds
+    if t.pass_rate is not None and overall["pass_rate"] < t.pass_rate:
+        violations.append(f"pass_rate {overall['pass_rate']:.2f} < {t.pass_rate:.2f}")
+    if t.modal_share is not None and overall["modal_share"] < t.modal_share:
+        violations.append(f"modal_share {overall['modal_share']:.2f} < {t.modal_share:.2f}")
+    if t.field_agreement is not None:
+        fa = overall["field_agreement"]
+        if fa is None or fa < t.field_agreement:
+            violations.append(f"field_agreement {fa if fa is not None else 'n/a'} < {t.field_agreement:.2f}")
+    fallback = None
+    lat = c.latency
+    if lat is not None:
+        for key, target in (("ttft_ms", lat.ttft_ms_p95), ("ttlt_ms", lat.ttlt_ms_p95)):
+            got = overall[key]
+            if target is not None and got is not None and got["p95"] > target:
+                violations.append(f"{key} p95 {got['p95']:.0f} ms > target {target:.0f} ms")
+                fallback = lat.fallback or "(the contract names no fallback)"
+    return {
+        "prompt_id": prompt.id, "contract": lc.path, "format": c.output.format, "samples_per_fixture": n,
+        "passed": not violations, "violations": violations, "fallback": fallback,
+        "thresholds": c.thresholds.model_dump(), "latency": lat.model_dump() if lat else None,
+        "metrics": overall, "fixtures": fixtures,
+    }
+
+
+def build_report(prompts: list[dict], backend) -> dict:  # noqa: ANN001
+    """The whole report document around per-prompt reports (validated)."""
+    report = {
+        "schema_version": 1, "tool": "promptlint", "version": __version__, "backend": backend.name,
+        "model": backend.model_id, "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "passed": all(p["passed"] for p in prompts), "prompts": prompts,
+    }
+    VarianceReport.model_validate(report)
+    return report
+
+
+def find_contracts(targets: list[str], all_: bool, settings) -> list[LoadedContract]:  # noqa: ANN001
+    """Contracts for CLI targets: contract files, prompt files with a sibling
+    contract, ``.prompty`` files, ``PATH::NAME`` ids listed in a contracts file,
+    folders (every contract under them), or ``--all`` (every contract under the
+    working directory). Raises :class:`UsageError` for a target with no contract."""
+    from pathlib import Path
+
+    from .contracts import load_contracts
+
+    def under(folder: Path) -> list[Path]:
+        found = [p for p in folder.rglob("*") if p.is_file() and (
+            p.name.endswith((".contract.yaml", ".contract.yml", ".contracts.yaml", ".contracts.yml"))
+            or p.suffix == ".prompty") and ".promptlint_cache" not in p.parts]
+        return sorted(found)
+
+    files: list[Path] = []
+    wanted_ids: list[str] = []
+    if all_ or not targets:
+        files += under(Path("."))
+    for t in targets:
+        path_part = t.split("::", 1)[0]
+        p = Path(path_part)
+        if "::" in t:
+            wanted_ids.append(t)
+            files += under(Path("."))
+        elif p.is_dir():
+            files += under(p)
+        elif p.is_file() and (p.name.endswith((".contract.yaml", ".contract.yml", ".contracts.yaml",
+                                               ".contracts.yml")) or p.suffix == ".prompty"):
+            files.append(p)
+        elif p.is_file():
+            sib = [q for q in (p.with_name(p.name.rsplit(".", 1)[0] + ".contract.yaml"),
+                               p.with_name(p.name.rsplit(".", 1)[0] + ".contract.yml")) if q.is_file()]
+            if not sib:
+                raise UsageError("no contract for this prompt (expected NAME.contract.yaml beside it)", t)
+            files += sib
+        else:
+            raise UsageError("no such file, folder or prompt id", t)
+    seen: set[str] = set()
+    out: list[LoadedContract] = []
+    for f in files:
+        key = str(f.resolve())
+        if key in seen:
+            continue
+        seen.add(key)
+        for lc in load_contracts(str(f)):
+            out.append(lc)
+    if wanted_ids:
+        norm = {w.replace("\\", "/").lstrip("./") for w in wanted_ids}
+        out = [lc for lc in out if lc.prompt_id.replace("\\", "/").lstrip("./") in norm
+               or f"{Path(lc.prompt_path).as_posix()}::{lc.prompt_id.split('::', 1)[-1]}".lstrip("./") in norm]
+        if not out:
+            raise UsageError(f"no contract names {', '.join(wanted_ids)}")
+    return out
