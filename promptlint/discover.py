@@ -58,7 +58,7 @@ def is_prompt_file(rel: str, read_head=None) -> str | None:  # noqa: ANN001
     suffix = suffixes[-1] if suffixes else ""
     if suffix in (".py", ".pyi"):
         return "python"
-    if suffix in (".prompt", ".prompty"):
+    if suffix in (".prompt", ".prompty") or kind_for_path(low) == "contract":
         return kind_for_path(low)
     if low in AGENT_FILES or low.endswith((".prompt.md", ".instructions.md", ".prompt.txt")):
         return "text"

@@ -164,7 +164,9 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
         result.prompts.append(summarise(prompt, analysis, index))
         prompt_lines[prompt.id] = _prompt_lines(prompt, index)
         for rule in rules:
-            if rule.check == "engine":
+            if rule.check == "engine" or (extraction.only_checks and rule.check not in extraction.only_checks):
+                continue
+            if rule.check == "contract" and prompt.contract is None and prompt.sampling is None:
                 continue
             ctx = CheckContext(analysis, rule, index, path, settings.ruleset)
             get_check(rule.check)(ctx)
@@ -327,6 +329,10 @@ def reparses(path: str, text: str, kind: str) -> bool:
             import libcst
 
             libcst.parse_module(text)
+        elif kind == "contract":
+            import yaml
+
+            yaml.safe_load(text)
         elif kind == "json":
             import json
 

@@ -258,6 +258,9 @@ class Prompt:
     message, where contract findings are reported. ``declarations`` is
     ``None`` when nothing declares the template's variables. ``extent`` is the
     file-offset range of the code statement that builds it (code prompts only).
+    ``contract`` is its :class:`promptlint.contracts.LoadedContract` when one is
+    known; ``sampling`` holds the decoding arguments of its call site
+    (``temperature``/``seed``/``json`` with file spans) for code prompts.
     """
 
     id: str
@@ -268,6 +271,8 @@ class Prompt:
     declarations: list[Declaration] | None = None
     origin: str = "file"
     extent: tuple[int, int] | None = None
+    contract: object | None = None
+    sampling: dict | None = None
 
     @property
     def main(self) -> Message:

@@ -192,8 +192,8 @@ def test_manifest_declares_both_hooks() -> None:
 
     hooks = {h["id"]: h for h in load_manifest(str(REPO / ".pre-commit-hooks.yaml"))}
     assert set(hooks) == {"promptlint", "promptlint-fix"}
-    assert hooks["promptlint"]["entry"] == "promptlint check"
-    assert hooks["promptlint-fix"]["entry"] == "promptlint check --fix"
+    assert hooks["promptlint"]["entry"] == "promptlint check --force-exclude"
+    assert hooks["promptlint-fix"]["entry"] == "promptlint check --force-exclude --fix"
     for h in hooks.values():
         assert h["language"] == "python" and h["require_serial"] is True and h["pass_filenames"] is True
         files = re.compile(h["files"])

@@ -25,6 +25,7 @@ CHECK_KINDS: dict[str, str] = {
     "template-syntax": "template_syntax",
     "injection": "injection",
     "empty": "empty",
+    "contract": "contract",
     "engine": "engine",
 }
 

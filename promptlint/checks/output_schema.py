@@ -59,9 +59,10 @@ def _objects(text: str, braces_escaped: bool):
         i = j + 1
 
 
-def run(ctx: CheckContext) -> None:
-    """Report each candidate that fails to parse, at the candidate's first line."""
-    a = ctx.analysis
+def json_candidates(a) -> list[tuple[int, int, str]]:  # noqa: ANN001 - Analysis
+    """``(start, end, raw)`` of the JSON examples and schemas in a prompt (joined
+    text offsets): fenced ```json blocks and objects whose first key is quoted;
+    pseudo-JSON shape descriptions and objects holding placeholders are left out."""
     text = a.text
     escaped = a.prompt.main.syntax in ("format", "fstring")
     ph = [(p.start, p.end) for p in a.placeholders]
@@ -72,9 +73,12 @@ def run(ctx: CheckContext) -> None:
             continue
         if re.match(r"\{\s*\"", raw):
             candidates.append((s, e, raw))
-    for s, e, raw in candidates:
-        if any(s <= ps < e for ps, _ in ph) or _PSEUDO.search(raw):
-            continue
+    return [(s, e, raw) for s, e, raw in candidates if not (any(s <= ps < e for ps, _ in ph) or _PSEUDO.search(raw))]
+
+
+def run(ctx: CheckContext) -> None:
+    """Report each candidate that fails to parse, at the candidate's first line."""
+    for s, e, raw in json_candidates(ctx.analysis):
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as exc:

@@ -30,19 +30,23 @@ class Extraction:
     """What an extractor found in one file.
 
     ``front_matter`` is the parsed YAML front matter of a prompt file (used for
-    suppressions), ``None`` when there is none.
+    suppressions), ``None`` when there is none. ``only_checks`` limits the
+    check kinds run on these prompts (contract files run only ``contract``).
     """
 
     prompts: list[Prompt] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
     front_matter: dict | None = None
     comment_style: str = "none"
+    only_checks: tuple[str, ...] | None = None
 
 
 def kind_for_path(path: str) -> str:
-    """The extractor kind for ``path``: python, prompty, json, yaml or text."""
+    """The extractor kind for ``path``: python, prompty, contract, json, yaml or text."""
     p = PurePath(path)
     suffix = p.suffix.lower()
+    if p.name.lower().endswith((".contract.yaml", ".contract.yml", ".contracts.yaml", ".contracts.yml")):
+        return "contract"
     if suffix in (".py", ".pyi"):
         return "python"
     if suffix == ".prompty":
@@ -67,6 +71,10 @@ def extract(path: str, text: str, kind: str, settings) -> Extraction:  # noqa: A
         from .prompty import extract_prompty
 
         return extract_prompty(path, text, index, settings)
+    if kind == "contract":
+        from .contract import extract_contract
+
+        return extract_contract(path, text, index, settings)
     if kind in ("json", "yaml"):
         from .structured import extract_structured
 

@@ -13,7 +13,7 @@ import re
 import yaml
 
 from ..model import Declaration, LineIndex, Message, Prompt, SourceMap, Span
-from . import Extraction
+from . import Extraction, ParseProblem
 from .text import split_front_matter
 
 _ROLE_LINE = re.compile(r"^[ \t]*(system|user|assistant|developer)[ \t]*:[ \t]*$", re.M | re.I)
@@ -53,8 +53,18 @@ def extract_prompty(path: str, text: str, index: LineIndex, settings) -> Extract
                                     literal_span=(body_off + start, body_off + end)))
     primary = next((i for i, m in enumerate(messages) if m.role == "system"), 0)
     declarations = _declarations(text, raw, front) if front is not None else None
-    result.prompts.append(Prompt(path, path, None, messages, primary=primary, declarations=declarations,
-                                 origin="file"))
+    prompt = Prompt(path, path, None, messages, primary=primary, declarations=declarations, origin="file")
+    if front:
+        from ..contracts import _prompty_contract
+        from ..errors import UsageError
+
+        try:
+            found = _prompty_contract(path, text)
+            prompt.contract = found[0] if found else None
+        except UsageError as exc:
+            off = index.line_starts[min(exc.line or 1, len(index.line_starts)) - 1] + max(0, (exc.column or 1) - 1)
+            result.problems.append(ParseProblem(off, f"contract: {exc.message}"))
+    result.prompts.append(prompt)
     return result
 
 

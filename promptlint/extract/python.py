@@ -634,8 +634,25 @@ class _Builder:
             name = f"call@{self.index.position(start).line}"
         if declarations is None and main.origin:
             declarations = self._format_declarations(main.origin.rsplit(".", 1)[-1])
-        return Prompt(f"{self.path}::{name}", self.path, name, messages, primary=primary,
-                      declarations=declarations, origin="code", extent=self.col.extent(rec.call))
+        prompt = Prompt(f"{self.path}::{name}", self.path, name, messages, primary=primary,
+                        declarations=declarations, origin="code", extent=self.col.extent(rec.call))
+        prompt.sampling = self._sampling(rec.call)
+        return prompt
+
+    def _sampling(self, call) -> dict | None:  # noqa: ANN001 - ast.Call
+        """``temperature`` (value, span), ``seed`` and JSON ``response_format`` of an API call."""
+        import ast
+
+        kws = {k.arg: k for k in call.keywords if k.arg}
+        temp = kws.get("temperature")
+        if temp is None or not isinstance(temp.value, ast.Constant) or not isinstance(temp.value.value, (int, float)):
+            return None
+        s = self.col.offset(temp.lineno, temp.col_offset)
+        e = self.col.offset(temp.end_lineno, temp.end_col_offset)
+        fmt = kws.get("response_format")
+        wants_json = fmt is not None and "json" in ast.unparse(fmt.value).lower()
+        return {"temperature": (float(temp.value.value), Span(self.index.position(s), self.index.position(e))),
+                "seed": "seed" in kws, "json": wants_json}
 
     def _declarations(self, node) -> list[Declaration] | None:  # noqa: ANN001
         if not isinstance(node, (cst.List, cst.Tuple)):

@@ -80,10 +80,11 @@ code,pre,.mono{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monosp
 section.prompt{background:#fff;border:1px solid #dde2ea;border-radius:8px;padding:16px 20px;margin:18px 0}
 .head{display:flex;gap:12px;align-items:center;flex-wrap:wrap}
 ul.violations{margin:8px 0;padding-left:20px;color:#a3192f}
-.fallback{background:#fff4e0;border-left:4px solid #d9822b;padding:6px 10px;margin:8px 0;border-radius:3px}
+.fallback{background:#fff4e0;border-left:4px solid #e8a33d;padding:6px 10px;margin:8px 0;border-radius:3px}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;margin:4px 0}
-th,td{border-bottom:1px solid #e6e9ef;padding:3px 10px;text-align:left;vertical-align:top}
+table.metrics{font-size:13px}
+th,td{border-bottom:1px solid #e6e9ef;padding:2px 10px;text-align:left;vertical-align:top}
 th{background:#f0f2f6;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.bad{color:#a3192f;font-weight:700}
@@ -94,8 +95,10 @@ svg{display:block;max-width:100%;height:auto;background:#fff}
 details{border:1px solid #e6e9ef;border-radius:6px;margin:6px 0;padding:4px 10px;background:#fbfcfd}
 summary{cursor:pointer;font-weight:600}
 summary .meta{font-weight:400}
-pre.text{white-space:pre-wrap;word-break:break-word;margin:0;max-width:520px;background:#f6f7f9;
+pre.text{white-space:pre-wrap;word-break:break-word;margin:0;background:#f6f7f9;
  padding:4px 6px;border-radius:3px}
+table.samples tr:not(.text) td{border-bottom:none;padding-top:6px}
+table.samples td.mono{overflow-wrap:anywhere}
 .more{color:#5a6275;font-style:italic}
 table.samples td{font-size:12px}
 .muted{color:#5a6275}
@@ -115,6 +118,11 @@ def _esc(value: object) -> str:
     if value is None:
         return "—"
     return html.escape(_clean(value), quote=True)
+
+
+def _breakable(value: object) -> str:
+    """Escaped text with line-break opportunities after ``,`` ``:`` ``{`` (structure signatures)."""
+    return re.sub(r"([,:{])", r"\1<wbr>", _esc(value))
 
 
 def _num(value: object) -> float | None:
@@ -259,8 +267,7 @@ def _latency_svg(prompt: dict) -> str:
                else "no sample has a measured latency")
         return (f'<svg xmlns="http://www.w3.org/2000/svg" class="latency-plot" viewBox="0 0 {_LAT_W} 70" '
                 f'width="{_LAT_W}" height="70" role="img" aria-label="latency distribution (no data)">'
-                f'<rect x="0.5" y="0.5" width="{_LAT_W - 1}" height="69" fill="#fafbfc" stroke="#e6e9ef"/>'
-                f'<text x="{_LAT_W / 2}" y="40" text-anchor="middle" {font} font-size="14" fill="#5a6275">'
+                                f'<text x="{_LAT_W / 2}" y="40" text-anchor="middle" {font} font-size="14" fill="#5a6275">'
                 f'No latency to plot: {_esc(why)}.</text></svg>')
 
     x_max = 0.0
@@ -350,10 +357,15 @@ def _latency_svg(prompt: dict) -> str:
             width = 6.6 * len(text)
             # p50 sits left of its line, p95 right of it, so their labels never cross;
             # flip to the other side when the label would leave the plot.
-            if name == "p50":
-                anchor, tx = ("end", x - 4) if x - 4 - width >= _LAT_LEFT else ("start", x + 4)
+            # The target's label goes on the side away from the p95 line, so that line
+            # does not cut through it.
+            left = name == "p50" or (row == 2 and r["p95"] is not None and v <= r["p95"])
+            fits_left = x - 4 - width >= _LAT_LEFT
+            fits_right = x + 4 + width <= _LAT_LEFT + plot_w
+            if (left and fits_left) or not fits_right:
+                anchor, tx = "end", x - 4
             else:
-                anchor, tx = ("start", x + 4) if x + 4 + width <= _LAT_LEFT + plot_w else ("end", x - 4)
+                anchor, tx = "start", x + 4
             cls = "p" + name[1:3] if name.startswith("p") else "target"
             out.append(f'<line class="marker {cls}" x1="{x:.1f}" y1="{ly - 10}" x2="{x:.1f}" '
                        f'y2="{dots_top + _LAT_DOTS_H}" stroke="{colour}" stroke-width="2"{dash}/>')
@@ -402,7 +414,7 @@ def _structure_svg(prompt: dict) -> str:
     top_count = items[0][1]
     rows = len(items) + (1 if hidden else 0)
     top = 8
-    height = top + rows * _ST_ROW_H + 30
+    height = top + rows * _ST_ROW_H + 40
     bar_x = _ST_LABEL_W + 10
     bar_w = _ST_W - bar_x - _ST_COUNT_W
     step = _nice_step(top_count, 5) if top_count > 5 else 1
@@ -421,8 +433,8 @@ def _structure_svg(prompt: dict) -> str:
                    f'fill="#1d2330">{_fmt_svg_num(v)}</text>')
     out.append(f'<line x1="{bar_x}" y1="{axis_y}" x2="{bar_x + bar_w}" y2="{axis_y}" stroke="#1d2330"/>')
     out.append(f'<line x1="{bar_x}" y1="{top}" x2="{bar_x}" y2="{axis_y}" stroke="#1d2330"/>')
-    out.append(f'<text x="{bar_x + bar_w}" y="{axis_y + 28}" text-anchor="end" {font} font-size="11" '
-               f'fill="#5a6275">samples</text>')
+    out.append(f'<text x="{bar_x + bar_w / 2}" y="{axis_y + 30}" text-anchor="middle" {font} font-size="12" '
+               f'fill="#1d2330">samples</text>')
     for i, (sig, count) in enumerate(items):
         y = top + i * _ST_ROW_H
         modal = count == top_count
@@ -559,7 +571,7 @@ def _fixture_details(fx: dict, samples_per_fixture: object) -> str:
                f'{f" · rendered sha256 {_esc(str(sha)[:12])}…" if sha else ""}</span></summary>')]
     rows = [('<div class="scroll"><table class="samples"><thead><tr><th>#</th><th>seed</th><th>result</th>'
             '<th>failures</th><th>finish</th><th>tokens in/out</th><th>cached</th><th>TTFT</th><th>TTLT</th>'
-            '<th>structure</th><th>text (first 300 characters)</th></tr></thead><tbody>')]
+            '<th>structure</th></tr></thead><tbody>')]
     for s in samples:
         failures = [str(x) for x in _list(s.get("failures"))]
         fail_html = ("<ul class=\"violations\">" + "".join(f"<li>{_esc(x)}</li>" for x in failures) + "</ul>"
@@ -576,11 +588,11 @@ def _fixture_details(fx: dict, samples_per_fixture: object) -> str:
             f'<td>{"yes" if cached_flag is True else "no" if cached_flag is False else "—"}</td>'
             f'<td class="num">{_esc(_fmt_ms(s.get("ttft_ms")))}</td>'
             f'<td class="num">{_esc(_fmt_ms(s.get("ttlt_ms")))}</td>'
-            f'<td class="mono">{_esc(s.get("structure"))}</td>'
-            f"<td>{_text_preview(s.get('text'))}</td>"
-            "</tr>")
+            f'<td class="mono">{_breakable(s.get("structure"))}</td>'
+            "</tr>"
+            f'<tr class="text"><td></td><td colspan="9">{_text_preview(s.get("text"))}</td></tr>')
     if not samples:
-        rows.append('<tr><td colspan="11" class="muted">no samples</td></tr>')
+        rows.append('<tr><td colspan="10" class="muted">no samples</td></tr>')
     rows.append("</tbody></table></div>")
     return f'<details class="fixture">{"".join(summary)}{"".join(rows)}</details>'
 

@@ -1,0 +1,95 @@
+"""Check kind ``contract``: a prompt's contract against the prompt and the serving facts.
+
+``options.check`` picks the check:
+
+* ``missing-fallback``: latency targets with no ``fallback``;
+* ``cache-key-missing-user``: personal inputs (placeholders matching
+  ``options.personal``) cached with ``scope: shared``;
+* ``cache-key-missing-retrieval-version``: retrieved documents among the inputs
+  (``options.retrieval``) and no document/index version (``options.version``)
+  in ``vary_on``;
+* ``output-schema-mismatch``: a JSON example in the prompt that does not
+  validate against the contract's output schema;
+* ``unpinned-sampling``: a JSON output contract sampled with temperature > 0
+  and no seed, in the contract or at a Python call site.
+
+Findings land on the contract's YAML node (or the call's ``temperature=``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..model import Position, Span
+from . import CheckContext
+
+
+def _node_span(lc, *keys: str | int) -> Span:  # noqa: ANN001
+    line, col = lc.position(*keys)
+    key = str(keys[-1]) if keys else ""
+    return Span(Position(line, col), Position(line, col + max(1, len(key))))
+
+
+def run(ctx: CheckContext) -> None:
+    """Run the check named by ``options.check``."""
+    which = ctx.options["check"]
+    prompt = ctx.analysis.prompt
+    lc = prompt.contract
+    if which == "unpinned-sampling":
+        _unpinned(ctx, lc, prompt)
+        return
+    if lc is None:
+        return
+    c = lc.contract
+    names = ctx.analysis.names
+    if which == "missing-fallback":
+        lat = c.latency
+        if lat and (lat.ttft_ms_p95 or lat.ttlt_ms_p95) and not lat.fallback:
+            ctx.emit(0, 0, span=_node_span(lc, "latency"), fingerprint=f"fallback {lc.prompt_id}")
+    elif which == "cache-key-missing-user":
+        personal = [n for n in names if re.search(ctx.options["personal"], n, re.I)]
+        if c.cache and c.cache.scope == "shared" and personal:
+            ctx.emit(0, 0, span=_node_span(lc, "cache", "scope"), inputs=", ".join(personal),
+                     fingerprint=f"user {lc.prompt_id}")
+    elif which == "cache-key-missing-retrieval-version":
+        docs = [n for n in names if re.search(ctx.options["retrieval"], n, re.I)]
+        if c.cache and docs and not any(re.search(ctx.options["version"], v, re.I) for v in c.cache.vary_on):
+            ctx.emit(0, 0, span=_node_span(lc, "cache", "vary_on") if c.cache.vary_on else _node_span(lc, "cache"),
+                     inputs=", ".join(docs), fingerprint=f"retrieval {lc.prompt_id}")
+    elif which == "output-schema-mismatch":
+        if c.output.format != "json" or lc.schema is None:
+            return
+        from jsonschema import validators
+
+        from .output_schema import json_candidates
+
+        validator = validators.validator_for(lc.schema)(lc.schema)
+        for s, _e, raw in json_candidates(ctx.analysis):
+            try:
+                example = json.loads(raw)
+            except json.JSONDecodeError:
+                continue
+            errors = sorted(validator.iter_errors(example), key=lambda e: list(e.absolute_path))
+            if errors:
+                where = ctx.text_span(s, s + 1).start
+                path = "/".join(str(p) for p in errors[0].absolute_path) or "$"
+                ctx.emit(0, 0, span=_node_span(lc, "output", "schema"),
+                         error=f"the example at {prompt.path}:{where.line} fails at {path}: {errors[0].message}",
+                         fingerprint=f"schema {lc.prompt_id} {raw[:80]}")
+
+
+def _unpinned(ctx: CheckContext, lc, prompt) -> None:  # noqa: ANN001
+    if lc is not None:
+        s = lc.contract.sampling
+        if lc.contract.output.format == "json" and s.temperature > 0 and s.seed is None:
+            ctx.emit(0, 0, span=_node_span(lc, "sampling"), where="the contract",
+                     temperature=s.temperature, fingerprint=f"sampling {lc.prompt_id}")
+        return
+    call = prompt.sampling
+    if not call or call.get("seed") or not call.get("temperature"):
+        return
+    value, span = call["temperature"]
+    wants_json = call.get("json") or bool(re.search(r"\bJSON\b", ctx.analysis.clean))
+    if value > 0 and wants_json:
+        ctx.emit(0, 0, span=span, where="this call", temperature=value, fingerprint=f"sampling {prompt.id}")
