@@ -109,7 +109,7 @@ def main() -> None:
     texts = [base]
     for n in range(args.edits):
         i = n % 20
-        texts.append(base.replace(f"Classify the ticket and answer in JSON.\nTicket",
+        texts.append(base.replace("Classify the ticket and answer in JSON.\nTicket",
                                   f"Classify the ticket and answer in JSON (edit {n}).\nTicket", 1)
                      .replace(f"team {i}.", f"team {i}. Never guess an account number.", 1))
     with tempfile.TemporaryDirectory() as tmp:

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 
 from .analysis import Analysis, analyse
 from .config import Settings
-from .extract import extract, kind_for_path
+from .extract import extract
 from .model import PART_NAMES, Message, Prompt, SourceMap
 from .restructure import render_parts, restructure, todo_text, layout_for
-from .template import lex
 
 REWRITE_SCHEMA: dict = {
     "type": "object",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -176,27 +175,9 @@ def field_agreement(values: list[Any]) -> float | None:
     return round(sum(shares) / len(shares), 4)
 
 
-@dataclass
-class SampleResult:
-    """One checked sample (times in ms; ``None`` for cached samples)."""
-
-    index: int
-    seed: int
-    text: str
-    passed: bool
-    failures: list[str]
-    structure: str
-    finish_reason: str
-    tokens_in: int | None
-    tokens_out: int
-    ttft_ms: float | None
-    ttlt_ms: float | None
-    cached: bool
-    value: Any = field(default=None, repr=False)
-
-
-def metrics(samples: list[SampleResult]) -> dict:
-    """Metrics over ``samples`` (see the module docstring for their meaning)."""
+def metrics(samples: list["Sample"], values: list[Any] | None = None) -> dict:
+    """Metrics over ``samples`` (see the module docstring for their meaning);
+    ``values`` are the parsed JSON outputs (for field agreement)."""
     n = len(samples)
     passed = sum(s.passed for s in samples)
     structures = Counter(s.structure for s in samples)
@@ -217,7 +198,7 @@ def metrics(samples: list[SampleResult]) -> dict:
         "pass_all": n > 0 and passed == n,
         "structures": dict(structures.most_common()), "distinct_structures": len(structures),
         "modal_share": round(modal / n, 4) if n else 0.0,
-        "field_agreement": field_agreement([s.value for s in samples if s.value is not None]),
+        "field_agreement": field_agreement([v for v in (values or []) if v is not None]),
         "ttft_ms": dist("ttft_ms"), "ttlt_ms": dist("ttlt_ms"),
         "tokens_in": {"mean": round(sum(tin) / len(tin), 2) if tin else None, "total": sum(tin) if tin else None},
         "tokens_out": {"mean": round(sum(tout) / len(tout), 2) if tout else 0.0, "total": sum(tout)},
@@ -256,7 +237,7 @@ class Metrics(BaseModel):
 
 
 class Sample(BaseModel):
-    """One sample as reported."""
+    """One checked sample (times in ms; ``None`` for cached samples)."""
 
     index: int
     seed: int
@@ -361,7 +342,8 @@ def evaluate_contract(lc: LoadedContract, settings, backend, *, samples: int | N
     base_seed = c.sampling.seed if c.sampling.seed is not None else 0
     identity = model_identity or backend.model_id
     fixtures = []
-    everything: list[SampleResult] = []
+    everything: list[Sample] = []
+    all_values: list[Any] = []
     for fname, values in fixture_vars(lc):
         try:
             rendered = render_prompt(prompt, values)
@@ -388,20 +370,24 @@ def evaluate_contract(lc: LoadedContract, settings, backend, *, samples: int | N
                     cache.put(keys[i], g)
             if advance:
                 advance(len(todo))
-        results = []
+        results: list[Sample] = []
+        values: list[Any] = []
         for i in range(n):
             g, cached = gens[i]
             failures, structure, value = check_output(g, lc)
-            results.append(SampleResult(i, seeds[i], g.text, not failures, failures, structure, g.finish_reason,
-                                        g.tokens_in, g.tokens_out, None if cached else round(g.ttft_ms, 2),
-                                        None if cached else round(g.ttlt_ms, 2), cached, value))
+            results.append(Sample(index=i, seed=seeds[i], text=g.text, passed=not failures, failures=failures,
+                                  structure=structure, finish_reason=g.finish_reason, tokens_in=g.tokens_in,
+                                  tokens_out=g.tokens_out, ttft_ms=None if cached else round(g.ttft_ms, 2),
+                                  ttlt_ms=None if cached else round(g.ttlt_ms, 2), cached=cached))
+            values.append(value)
         everything += results
+        all_values += values
         fixtures.append({
             "name": fname, "rendered_sha256": hashlib.sha256(rendered.encode("utf-8", "surrogatepass")).hexdigest(),
-            "samples": [{k: v for k, v in r.__dict__.items() if k != "value"} for r in results],
-            "metrics": metrics(results),
+            "samples": [r.model_dump() for r in results],
+            "metrics": metrics(results, values),
         })
-    overall = metrics(everything)
+    overall = metrics(everything, all_values)
     violations = []
     t = c.thresholds
     if t.pass_rate is not None and overall["pass_rate"] < t.pass_rate:
