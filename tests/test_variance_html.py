@@ -296,8 +296,9 @@ def test_report_renders_in_headless_chromium(tmp_path: Path, page: str) -> None:
     shot = tmp_path / "shot.png"
     cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
-           "--window-size=1200,1600", html_path.as_uri()]
+           "--hide-scrollbars", "--run-all-compositor-stages-before-draw",
+           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,1600",
+           html_path.as_uri()]
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120,
                           cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -267,7 +267,7 @@ def _latency_svg(prompt: dict) -> str:
                else "no sample has a measured latency")
         return (f'<svg xmlns="http://www.w3.org/2000/svg" class="latency-plot" viewBox="0 0 {_LAT_W} 70" '
                 f'width="{_LAT_W}" height="70" role="img" aria-label="latency distribution (no data)">'
-                                f'<text x="{_LAT_W / 2}" y="40" text-anchor="middle" {font} font-size="14" fill="#5a6275">'
+                f'<text x="{_LAT_W / 2}" y="40" text-anchor="middle" {font} font-size="14" fill="#5a6275">'
                 f'No latency to plot: {_esc(why)}.</text></svg>')
 
     x_max = 0.0
