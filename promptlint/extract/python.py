@@ -38,23 +38,47 @@ _MESSAGE_CLASSES = {
 }
 
 
+def _name_regex(patterns: tuple[str, ...]) -> str:
+    """A regex matching an identifier that one of the glob ``patterns`` names.
+
+    ``*SUFFIX`` and exact names become look-behinds after one possessive
+    identifier match, so a line is scanned once with no backtracking; other
+    globs fall back to a plain alternation.
+    """
+    behinds, others = [], []
+    for p in patterns:
+        core = p[1:] if p.startswith("*") else p
+        if "*" in core or "?" in core or "[" in core:
+            others.append(re.escape(p).replace(r"\*", r"\w*").replace(r"\?", r"\w"))
+        elif p.startswith("*"):
+            behinds.append(f"(?<={re.escape(core)})")
+        else:
+            behinds.append(rf"(?<=\b{re.escape(core)})")
+    alts = []
+    if behinds:
+        alts.append(r"[A-Za-z_]\w*+(?:" + "|".join(behinds) + ")")
+    alts += others
+    return "(?:" + "|".join(alts) + ")"
+
+
 def _prefilter(settings):  # noqa: ANN001, ANN202
-    """A regex that finds any sign of a prompt: an assignment to a prompt-named
-    target, a known call site, or a marker comment (cached per settings)."""
+    """Cheap signs of a prompt, cached per settings: ``(site_literals,
+    name_keywords, assignment_regex)``. A call site shows as a literal such as
+    ``completions.create``; a prompt-named assignment needs one of the name
+    keywords (lower case) and then the assignment regex."""
     key = (settings.name_patterns, tuple(c.callee for c in settings.call_sites))
-    rx = _PREFILTERS.get(key)
-    if rx is None:
-        names = "|".join(
-            re.escape(p).replace(r"\*", r"\w*").replace(r"\?", r"\w") for p in settings.name_patterns)
+    found = _PREFILTERS.get(key)
+    if found is None:
         sites = set()
         for site in settings.call_sites:
             parts = site.callee.lstrip("*").split(".")
-            sites.add(re.escape(".".join(parts[-2:])) if len(parts) > 1 else re.escape(parts[0]) + r"\s*\(")
-        alternatives = [r"^[ \t]*(?:self\.|cls\.)?(?:" + names + r")[ \t]*(?::[^=\n]*)?=(?!=)",
-                        r"promptlint:[ \t]*prompt\b", *sorted(sites)]
-        rx = re.compile("|".join(f"(?:{a})" for a in alternatives), re.M | re.I)
-        _PREFILTERS[key] = rx
-    return rx
+            sites.add(".".join(parts[-2:]) if len(parts) > 1 else parts[0] + "(")
+        keywords = {p.replace("*", " ").replace("?", " ").replace("_", " ").lower().split()[-1]
+                    for p in settings.name_patterns if p.strip("*?_")}
+        assign = re.compile(r"^[ \t]*(?:self\.|cls\.)?" + _name_regex(settings.name_patterns)
+                            + r"[ \t]*(?::[^=\n]*)?=(?!=)", re.M | re.I)
+        found = _PREFILTERS[key] = (tuple(sorted(sites)), tuple(sorted(keywords)), assign)
+    return found
 
 
 _PREFILTERS: dict = {}
@@ -104,17 +128,26 @@ def _needs_parse(text: str, settings) -> bool:  # noqa: ANN001
 
     from .heuristics import reads_as_instructions
 
-    for m in _prefilter(settings).finditer(text):
-        if not m.group(0).rstrip().endswith("="):
-            return True  # a call site or a marker comment
-        rest = text[m.end():text.find("\n", m.end()) if "\n" in text[m.end():] else len(text)]
+    sites, keywords, assign = _prefilter(settings)
+    if any(lit in text for lit in sites) or ("promptlint" in text and MARKER.search(text)):
+        return True  # a call site or a marker comment
+    low = text.lower()
+    if not any(k in low for k in keywords):
+        return False
+    for m in assign.finditer(text):
+        nl = text.find("\n", m.end())
+        rest = text[m.end():nl if nl != -1 else len(text)]
         one_line = _ONE_LINE_STRING.match(rest)
         if one_line is None:
             return True
-        try:
-            value = ast.literal_eval(one_line.group(1))
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return True
+        literal = one_line.group(1)
+        if "\\" not in literal:
+            value = literal.lstrip("rRuU")[1:-1]
+        else:
+            try:
+                value = ast.literal_eval(literal)
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                return True
         if not isinstance(value, str) or reads_as_instructions(value):
             return True
     return False
