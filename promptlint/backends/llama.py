@@ -75,6 +75,31 @@ def _quiet_llama_logs() -> None:
 
     _LOG_SINK = sink  # keep a reference: llama.cpp holds only the C pointer
     llama_cpp.llama_log_set(sink, ctypes.c_void_p(0))
+    import atexit
+
+    atexit.register(_release)
+
+
+_LOADED: list = []
+
+
+def _release() -> None:
+    """At interpreter exit, while Python still runs: close the models this
+    process loaded, then detach the Python log callback. A ctypes callback
+    called from a model's destructor during interpreter teardown crashes the
+    process (seen here as a segmentation fault after the test run)."""
+    import ctypes
+
+    import llama_cpp
+
+    for llm in _LOADED:
+        try:
+            llm.close()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+    _LOADED.clear()
+    _load.cache_clear()
+    llama_cpp.llama_log_set(ctypes.cast(None, llama_cpp.llama_log_callback), ctypes.c_void_p(0))
 
 
 @lru_cache(maxsize=4)
@@ -87,6 +112,7 @@ def _load(path: str, n_ctx: int, n_gpu_layers: int, n_threads: int | None, seed:
                     verbose=False)
     except (ValueError, RuntimeError, OSError) as exc:
         raise BackendError(f"cannot load model {path}: {exc}") from None
+    _LOADED.append(llm)
     return llm
 
 
