@@ -17,6 +17,20 @@ from .errors import UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Lint LLM prompt templates against the prompt contract.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        sys.stdout.write(f"promptlint {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """Lint LLM prompt templates against the prompt contract."""
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
@@ -88,6 +102,7 @@ def check(
         return
     sources: dict[str, str] = {}
     changed = 0
+    write_failed = False
     if fix or diff:
         results = []
         for r in report.results:
@@ -99,8 +114,8 @@ def check(
 
             new, applied, final = engine.fix_text(r.path, text, kind_for_path(r.path), settings, unsafe=unsafe_fixes)
             if new != text:
-                changed += applied
                 if diff:
+                    changed += applied
                     sys.stdout.write("".join(difflib.unified_diff(
                         text.splitlines(keepends=True), new.splitlines(keepends=True),
                         fromfile=f"a/{r.path}", tofile=f"b/{r.path}")))
@@ -108,8 +123,14 @@ def check(
                     continue
                 try:
                     engine.write_atomic(r.path, new, text)
-                except RuntimeError as exc:
-                    _fail(str(exc))
+                except (RuntimeError, OSError) as exc:
+                    # Keep going: the other files still get their fixes; the run exits 2.
+                    message = exc if isinstance(exc, RuntimeError) else f"{r.path}: cannot write: {exc.strerror or exc}"
+                    _err.print(f"promptlint: error: {message}", markup=False)
+                    write_failed = True
+                    results.append(r)
+                    continue
+                changed += applied
                 results.append(final)
             else:
                 results.append(r)
@@ -165,7 +186,7 @@ def check(
             out.write(text + "\n")
     for r in report.errors:
         _err.print(f"promptlint: internal error: {r.path}: {r.error}", markup=False)
-    if report.errors:
+    if report.errors or write_failed:
         raise typer.Exit(2)
     raise typer.Exit(0 if exit_zero or not active else 1)
 
@@ -202,7 +223,7 @@ def prompts(
                  "stop_condition": "stop", "verification": "verify"}
         table = Table(title=f"{len(found)} prompts")
         for col in ("id", "line", "syntax", "placeholders", "parts", "separated"):
-            table.add_column(col)
+            table.add_column(col, overflow="fold")
         for p in found:
             parts = " ".join(short[n] if p["parts"][n]["present"] else "-" for n in PART_NAMES)
             table.add_row(p["id"], str(p["line"]), p["syntax"], ", ".join(p["placeholders"]), parts,
@@ -215,11 +236,11 @@ def prompts(
 
 @app.command()
 def rule(key: str = typer.Argument(..., help="Rule code or name.")) -> None:
-    """Print one rule's documentation."""
-    from .rulepacks import load_rules
+    """Print one rule's documentation (rule packs from the config included)."""
+    from .config import load_settings
 
     try:
-        r = load_rules().by_key(key)
+        r = load_settings(None).ruleset.by_key(key)
     except UsageError as exc:
         _fail(str(exc))
         return
@@ -236,12 +257,16 @@ def rule(key: str = typer.Argument(..., help="Rule code or name.")) -> None:
 
 @app.command("rules")
 def rules_cmd(output_format: PromptsFormat = typer.Option(PromptsFormat.table, "--output-format")) -> None:
-    """List every rule."""
+    """List every rule (rule packs from the config included)."""
     import json
 
-    from .rulepacks import load_rules
+    from .config import load_settings
 
-    rs = load_rules().rules
+    try:
+        rs = load_settings(None).ruleset.rules
+    except UsageError as exc:
+        _fail(str(exc))
+        return
     if output_format is PromptsFormat.json:
         sys.stdout.write(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "fix": r.fix,
                                       "url": r.url} for r in rs], indent=2) + "\n")
@@ -332,12 +357,20 @@ def rewrite(
     for r in results:
         how = "the model's answer" if r.source == "model" else "promptlint's deterministic restructure (fallback)"
         sys.stdout.write(f"# {r.prompt_id}: rewritten by {how}\n")
-        if diff:
-            sys.stdout.write("".join(difflib.unified_diff(r.old_text.splitlines(keepends=True),
-                                                          r.new_text.splitlines(keepends=True),
-                                                          fromfile=f"a/{r.prompt_id}", tofile=f"b/{r.prompt_id}")))
         for c in r.changes:
-            sys.stdout.write(f"  - {c}\n")
+            sys.stdout.write(f"#   - {c}\n")
+    if diff:
+        # One unified diff per file, from the file as read to the file with every rewrite applied
+        # (applies with `patch -p1` / `git apply`).
+        first: dict[str, str] = {}
+        last: dict[str, str] = {}
+        for r in results:
+            first.setdefault(r.path, r.file_before)
+            last[r.path] = r.file_after
+        for path, before in first.items():
+            sys.stdout.write("".join(difflib.unified_diff(before.splitlines(keepends=True),
+                                                          last[path].splitlines(keepends=True),
+                                                          fromfile=f"a/{path}", tofile=f"b/{path}")))
     if not results:
         _err.print("No prompt needs a rewrite.", markup=False)
     elif write:
@@ -417,7 +450,7 @@ def variance(
     table = Table(title=f"promptlint variance — {be.name} {be.model_id}")
     for col in ("prompt", "pass rate", "pass^N", "structures", "modal", "field agr.", "TTFT p95 ms", "TTLT p95 ms",
                 "tokens in/out", "result"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for p in results:
         m = p["metrics"]
         table.add_row(p["prompt_id"], f"{m['pass_rate']:.0%}", "yes" if m["pass_all"] else "no",

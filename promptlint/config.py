@@ -167,6 +167,13 @@ def select_rules(ruleset: RuleSet, select: list[str], extend_select: list[str], 
     return tuple(chosen)
 
 
+def toml_error(exc: Exception, path: str) -> UsageError:
+    """A :class:`UsageError` at the line and column a ``tomllib`` error names."""
+    m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+    msg = re.sub(r"\s*\(at line.*\)$", "", str(exc))
+    return UsageError(f"invalid TOML: {msg}", path, int(m.group(1)) if m else None, int(m.group(2)) if m else None)
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest ``promptlint.toml``, or ``pyproject.toml`` holding
     ``[tool.promptlint]``, in ``start`` or its parents."""
@@ -178,10 +185,13 @@ def find_config(start: Path) -> Path | None:
         q = folder / "pyproject.toml"
         if q.is_file():
             try:
-                if "tool" in tomllib.loads(q.read_text("utf-8")) and "promptlint" in tomllib.loads(q.read_text("utf-8"))["tool"]:
-                    return q
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-                continue
+                data = tomllib.loads(q.read_text("utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise toml_error(exc, str(q)) from None
+            except (UnicodeDecodeError, OSError) as exc:
+                raise UsageError(f"cannot read: {exc}", str(q)) from None
+            if "promptlint" in data.get("tool", {}):
+                return q
     return None
 
 
@@ -214,10 +224,7 @@ def read_file_config(path: Path) -> tuple[FileConfig, str]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        msg = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-        raise UsageError(f"invalid TOML: {msg}", str(path), int(m.group(1)) if m else None,
-                         int(m.group(2)) if m else None) from None
+        raise toml_error(exc, str(path)) from None
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get("promptlint", {})
         header = re.search(r"^\[tool\.promptlint\]", text, re.M)

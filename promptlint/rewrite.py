@@ -11,7 +11,10 @@ attempt:
 3. the result has no ``missing-task``, ``missing-output-contract`` or
    ``sections-not-separated`` finding;
 4. the file still parses, only that prompt's text changed, and extracting the
-   prompt again gives back exactly the rewritten text.
+   prompt again gives back exactly the rewritten text;
+5. nothing of the original is lost: at least :data:`MIN_COVERAGE` of its
+   distinct content words (four letters or more) appear in the rewrite, and no
+   part the model fills is a stub of fewer than two words.
 
 A failed attempt is retried with its failures named; after ``max_attempts``
 promptlint falls back to the deterministic restructure
@@ -45,6 +48,22 @@ REWRITE_SCHEMA: dict = {
     },
 }
 STRUCTURE_RULES = ("missing-task", "missing-output-contract", "sections-not-separated")
+MIN_COVERAGE = 0.8
+_CONTENT_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]{4,}")
+
+
+def coverage(original: str, new: str, ignore: list[str] = ()) -> tuple[float, list[str]]:
+    """Share of the distinct content words (four letters or more, case-folded)
+    of ``original`` that ``new`` still contains, and the missing ones.
+    Placeholder spellings in ``ignore`` are left out of both texts."""
+    for spelling in ignore:
+        original = original.replace(spelling, " ")
+    words = {w.lower() for w in _CONTENT_WORD.findall(original)}
+    if not words:
+        return 1.0, []
+    present = {w.lower() for w in _CONTENT_WORD.findall(new)}
+    missing = sorted(words - present)
+    return 1 - len(missing) / len(words), missing
 
 
 class RewriteError(Exception):
@@ -189,6 +208,9 @@ def render_answer(answer: dict, analysis: Analysis, path: str, settings: Setting
         value = answer.get(part)
         items = value if isinstance(value, list) else [value or ""]
         items = [i.strip() for i in items if isinstance(i, str) and i.strip()]
+        for item in items:
+            if len(item.split()) < 2:
+                failures.append(f"gives the {part.replace('_', ' ')} as a stub ({item!r})")
         if not items:
             items = [todo_text(part, settings.ruleset)]
         escaped = []
@@ -261,6 +283,9 @@ def check_invariants(analysis: Analysis, new_text: str, path: str, file_text: st
     allowed = " ".join(todo_text(p, settings.ruleset) for p in PART_NAMES) + " Context Constraints Task Output format Stop condition Verification"
     for fact in new_facts(analysis.text, new_text, allowed):
         failures.append(f"adds a fact the original lacks: {fact}")
+    share, lost = coverage(msg.text, new_text, protected_spans(msg, analysis))
+    if share < MIN_COVERAGE:
+        failures.append(f"drops {1 - share:.0%} of the original's wording (e.g. {', '.join(lost[:5])})")
     if not after.sections.parts["task"].present:
         failures.append("missing-task: no task")
     if not after.sections.parts["output_contract"].present:

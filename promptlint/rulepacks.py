@@ -9,6 +9,7 @@ data; extra packs come from paths named in configuration.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -19,6 +20,7 @@ import yaml
 from .errors import UsageError, schema_error_message, yaml_node_at
 
 DOCS_URL = "https://promptlint.dev/rules/{name}/"
+REGEX_OPTIONS = {"formats", "shape", "personal", "retrieval", "version"}
 
 RULE_SCHEMA: dict = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -131,6 +133,9 @@ def parse_rule(text: str, source: str, pack: str) -> Rule:
     from .checks import CHECK_KINDS
 
     node, data = _load_yaml(text, source)
+    if node is None or not isinstance(data, dict):
+        raise UsageError("a rule file must be a YAML mapping (code, name, severity, check, message, docs)",
+                         source, 1, 1)
     errors = sorted(_rule_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
@@ -141,6 +146,15 @@ def parse_rule(text: str, source: str, pack: str) -> Rule:
         at = yaml_node_at(node, ["check"]).start_mark
         raise UsageError(f"unknown check kind {data['check']!r} (known: {', '.join(sorted(CHECK_KINDS))})",
                          source, at.line + 1, at.column + 1)
+    for key, value in (data.get("options") or {}).items():
+        if key in REGEX_OPTIONS:
+            for pattern in value if isinstance(value, list) else [value]:
+                try:
+                    re.compile(str(pattern))
+                except re.error as exc:
+                    at = yaml_node_at(node, ["options", key]).start_mark
+                    raise UsageError(f"options.{key}: invalid regular expression: {exc}", source,
+                                     at.line + 1, at.column + 1) from None
     return Rule(pack=pack, source=source, **{k: v for k, v in data.items()})
 
 
@@ -154,7 +168,10 @@ def _read_pack(root, pack: str, label: str) -> tuple[list[Rule], dict | None, li
         raw = entry.read_bytes()
         blobs.append(entry.name.encode() + raw)
         source = f"{label}/{entry.name}"
-        text = raw.decode("utf-8")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"rule file is not UTF-8 text (byte {exc.start})", source) from None
         if entry.name.startswith("vocabulary."):
             _, vocab = _load_yaml(text, source)
             continue

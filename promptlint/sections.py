@@ -28,7 +28,7 @@ _XML_OPEN = re.compile(r"[ \t]*<(?P<tag>[A-Za-z_][\w.-]{0,40})(?:[ \t][^>\n]*)?>
 _DELIMITER = re.compile(r"[ \t]*(?:#{3,}|-{3,}|={3,}|\*{3,}|~{3,}|_{3,})[ \t]*$")
 _FENCE = re.compile(r"[ \t]*(?:```|~~~)")
 _BULLET = re.compile(r"[ \t]*(?:[-*+•]|\d+[.)])[ \t]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?P<close>[\"'’”)\]]*)\s+|\n+")
 _CLAUSE_STARTERS = (
     r"and|but|then|giving|only|so|while|using|making|which|or|if|unless|when|keep|use|don't|do not|never|always|"
     r"avoid|make|be|ensure|answer|write|classify|summari[sz]e|extract|list|rewrite|translate|generate|draft|"
@@ -380,7 +380,8 @@ def _clauses(body: str):
     """Yield ``(start, end)`` of each clause: sentences split at conjunction commas."""
     pos = 0
     for m in _SENTENCE_END.finditer(body + "\n"):
-        sent_end = min(m.start(), len(body))
+        # A closing quote or bracket after the full stop belongs to the sentence.
+        sent_end = min(m.start() + len(m.group("close") or ""), len(body))
         if sent_end > pos:
             yield from _split_clause(body, pos, sent_end)
         pos = m.end()

@@ -117,35 +117,40 @@ def lex(text: str, syntax: Syntax) -> TemplateInfo:
 
 
 def _lex_format(text: str) -> TemplateInfo:
+    """Fields and unescaped braces of a ``str.format`` template.
+
+    Inside a literal ``{`` that is not a field (a JSON example), every brace up
+    to its matching ``}`` is literal too, so ``}}`` there is two closing braces,
+    not an escape; ``{}`` (an automatic positional field) is reported as a
+    literal brace pair, since prompt templates are filled by name.
+    """
     info = TemplateInfo()
     i, n = 0, len(text)
+    depth = 0
     while i < n:
         c = text[i]
         if c == "{":
-            if text.startswith("{{", i):
+            if depth == 0 and text.startswith("{{", i):
                 i += 2
                 continue
             m = FORMAT_FIELD.match(text, i)
-            if m:
-                name = m.group("name")
-                if name:
-                    info.placeholders.append(Placeholder(name, m.start(), m.end()))
+            if m and m.group("name"):
+                info.placeholders.append(Placeholder(m.group("name"), m.start(), m.end()))
                 i = m.end()
                 continue
             info.problems.append(BraceProblem(i, "{"))
+            depth += 1
         elif c == "}":
-            if text.startswith("}}", i):
+            if depth > 0:
+                info.problems.append(BraceProblem(i, "}"))
+                depth -= 1
+            elif text.startswith("}}", i):
                 i += 2
                 continue
-            info.problems.append(BraceProblem(i, "}"))
+            else:
+                info.problems.append(BraceProblem(i, "}"))
         i += 1
     return info
-
-
-def _jinja_nodes():  # noqa: ANN202
-    from jinja2 import nodes
-
-    return nodes
 
 
 @lru_cache(maxsize=1)
@@ -186,6 +191,9 @@ def _lex_jinja(text: str) -> TemplateInfo:
     info.hidden = [m.span() for m in _JINJA_BLOCK.finditer(text)]
     try:
         ast = parse_jinja(text)
+    except RecursionError:
+        info.error = (0, "the template is nested too deeply to parse")
+        return info
     except TemplateSyntaxError as exc:
         info.error = (line_offset(text, exc.lineno or 1), exc.message or "template syntax error")
         free: set[str] = set()
@@ -196,6 +204,9 @@ def _lex_jinja(text: str) -> TemplateInfo:
     else:
         try:
             free = meta.find_undeclared_variables(ast)
+        except RecursionError:
+            info.error = (0, "the template is nested too deeply to analyse")
+            return info
         except TemplateSyntaxError as exc:  # an unknown filter or test: not an error of the prompt
             free = {n.name for n in ast.find_all(_jinja_nodes().Name) if n.ctx == "load"}
             del exc
@@ -255,7 +266,7 @@ def jinja_hazards(text: str) -> list[tuple[int, str]]:
 
     try:
         ast = parse_jinja(text)
-    except TemplateSyntaxError:
+    except (TemplateSyntaxError, RecursionError):
         return []
     found: list[tuple[int, str]] = []
 

@@ -76,14 +76,6 @@ def test_added_placeholder_and_truncation_are_rejected_then_fallback() -> None:
     assert "Constraints:\n- You must never invent train times." in result.new_text
 
 
-def test_empty_parts_become_todo_blocks() -> None:
-    flat = dict(GOOD, task="", output_contract="", context=GOOD["context"] + " Question: {question}")
-    backend = ScriptedBackend([json.dumps(flat)])
-    result = _run(backend, attempts=1)
-    # Empty parts become labelled TODO blocks, so the structure rules still pass...
-    assert result.source == "model" and "Task: TODO" in result.new_text
-
-
 def test_python_rewrite_keeps_quotes_and_only_that_literal(tmp_path) -> None:  # noqa: ANN001
     path = "extraction_templates.py"
     text = (CASES / path).read_text()
@@ -111,3 +103,16 @@ def test_python_literal_quotes() -> None:
     assert python_literal('say "hi"', "'x'", False) == "'''say \"hi\"'''"
     assert python_literal('ends with "', '"x"', False) == '"""ends with \\""""'
     assert python_literal("a\\b {x}", 'f"x"', True) == 'f"""a\\\\b {x}"""'
+
+
+def test_a_rewrite_that_drops_the_original_is_rejected() -> None:
+    stub = {"context": "a", "constraints": [], "task": "a", "output_contract": "a", "stop_condition": "",
+            "verification": "", "changes": []}
+    result = _run(ScriptedBackend([json.dumps(stub)]), attempts=1)
+    fails = result.attempts[0].failures
+    assert any(f.startswith("gives the task as a stub") for f in fails)
+    assert result.source == "fallback"
+    thin = dict(GOOD, constraints=[], stop_condition="", output_contract="A numbered list of legs.",
+                context="Timetable excerpt: {timetable}")
+    result = _run(ScriptedBackend([json.dumps(thin)]), attempts=1)
+    assert any("of the original's wording" in f for f in result.attempts[0].failures)

@@ -51,3 +51,18 @@ def test_mustache_sections_and_errors() -> None:
 
 def test_percent_named() -> None:
     assert lex("Dear %(user)s, total %(amount).2f", "percent").names == ["user", "amount"]
+
+
+def test_nested_json_example_braces_are_all_literal() -> None:
+    text = 'Read {invoice}. Return {"vendor": {"name": "ACME"}} or {}.'
+    info = lex(text, "format")
+    assert info.names == ["invoice"]
+    assert "".join(p.char for p in info.problems) == "{{}}{}"
+    from promptlint.config import load_settings
+    from promptlint.engine import fix_text
+
+    src = f'RECORD_TMPL = """{text}"""\n'
+    fixed, applied, result = fix_text("t.py", src, "python", load_settings(None, select=["PL201"]))
+    assert applied == 2 and not result.findings
+    value = fixed.split('"""')[1]
+    assert value.format(invoice="X") == 'Read X. Return {"vendor": {"name": "ACME"}} or {}.'
