@@ -273,11 +273,19 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
     rule_paths = tuple(str((root / p).resolve()) for p in fc.rule_paths)
     ruleset = load_rules(rule_paths)
     sel = select if select is not None else (fc.select or ["ALL"])
+    for key, selectors in (("select", fc.select or []), ("extend-select", fc.extend_select), ("ignore", fc.ignore)):
+        for s in selectors:
+            if not any(_matches(s, r) for r in ruleset.rules):
+                line, col = _key_position(raw, key, 1)
+                raise UsageError(f"unknown rule selector {s!r} in `{key}` (see `promptlint rules`)", str(cfg_path),
+                                 line, col)
     rules = select_rules(ruleset, list(sel), fc.extend_select + list(extend_select or []), fc.ignore + list(ignore or []))
     try:
         vocab = Vocabulary.from_data(ruleset.vocabulary, fc.labels, fc.cues)
     except KeyError as exc:
-        raise UsageError(f"unknown contract part {exc.args[0]!r} in labels/cues", str(cfg_path)) from None
+        line, col = _key_position(raw, exc.args[0], 1)
+        raise UsageError(f"unknown contract part {exc.args[0]!r} in labels/cues (parts: context, constraints, task, "
+                         "output_contract, stop_condition, verification)", str(cfg_path), line, col) from None
     except re.error as exc:
         raise UsageError(f"invalid cue regular expression: {exc}", str(cfg_path)) from None
     patterns = tuple(fc.extract.name_patterns or DEFAULT_NAME_PATTERNS) + tuple(fc.extract.extend_name_patterns)

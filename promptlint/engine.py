@@ -105,7 +105,8 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
         info = analysis.sections.parts[name]
         line = None
         if info.present and info.offsets:
-            line = analysis.source_map.span(index, info.offsets[0], info.offsets[0] + 1).start.line
+            at = info.label_offset if info.label_offset is not None else info.offsets[0]
+            line = analysis.source_map.span(index, at, at + 1).start.line
         parts[name] = {"present": info.present, "labelled": info.labelled, "line": line}
     return {
         "id": prompt.id, "path": prompt.path, "line": start.line, "column": start.column,

@@ -119,11 +119,13 @@ class Block:
 
 @dataclass
 class PartInfo:
-    """Where a contract part is stated: ``offsets`` are text offsets of evidence."""
+    """Where a contract part is stated: ``offsets`` are text offsets of evidence;
+    ``label_offset`` is where its first label is, when it has one."""
 
     present: bool = False
     labelled: bool = False
     offsets: list[int] = field(default_factory=list)
+    label_offset: int | None = None
 
 
 @dataclass
@@ -175,6 +177,8 @@ def segment(text: str, *, placeholders: list[tuple[int, int]] = (), boundaries: 
             info = parts[b.label_part]
             info.present = info.labelled = True
             info.offsets.append(b.label_start)
+            if info.label_offset is None:
+                info.label_offset = b.label_start
         body_start = b.start if b.kind == "paragraph" else _body_start(text, b)
         skip_context = b.label_part is not None and b.label_part != "context"
         for part, off, main in _cue_parts(text, body_start, b.end, vocab, skip_context):

@@ -29,6 +29,8 @@ def split_front_matter(text: str) -> tuple[dict | None, int, ParseProblem | None
     """
     m = _FRONT.match(text)
     if not m:
+        if re.match(r"\A(?:\ufeff)?---[ \t]*\r?\n", text) and re.search(r"^\w[\w-]*:", text[3:200], re.M):
+            return None, 0, ParseProblem(0, "front matter opened on line 1 is never closed with `---`"), ""
         return None, 0, None, ""
     raw = m.group(1)
     try:
