@@ -186,3 +186,27 @@ async def test_rewrite_code_action_with_default_model(client: LanguageClient) ->
     assert isinstance(reports[0], t.WorkDoneProgressBegin) and reports[0].cancellable
     assert isinstance(reports[-1], t.WorkDoneProgressEnd)
     assert any(isinstance(r, t.WorkDoneProgressReport) and "attempt 1/1" in r.message for r in reports)
+
+
+@pytest.mark.asyncio
+async def test_rewrite_can_be_cancelled(client: LanguageClient) -> None:
+    pytest.importorskip("llama_cpp")
+    import asyncio
+
+    path = client.root / "vague.txt"
+    shutil.copy(CASES / "vague_blurb.txt", path)
+    uri = await _open(client, path, "plaintext")
+    before = set(client.progress_reports)
+    task = asyncio.ensure_future(client.workspace_execute_command_async(t.ExecuteCommandParams(
+        command="promptlint.rewrite", arguments=[uri, "vague.txt"])))
+    for _ in range(200):
+        new = set(client.progress_reports) - before
+        if new and client.progress_reports[next(iter(new))]:
+            break
+        await asyncio.sleep(0.05)
+    (token,) = set(client.progress_reports) - before
+    client.window_work_done_progress_cancel(t.WorkDoneProgressCancelParams(token=token))
+    result = await asyncio.wait_for(task, 300)
+    assert result["applied"] is False and result["message"] == "cancelled"
+    assert isinstance(client.progress_reports[token][-1], t.WorkDoneProgressEnd)
+    assert client.progress_reports[token][-1].message == "cancelled"
