@@ -153,6 +153,12 @@ def _lex_format(text: str) -> TemplateInfo:
     return info
 
 
+def _jinja_nodes():  # noqa: ANN202
+    from jinja2 import nodes
+
+    return nodes
+
+
 @lru_cache(maxsize=1)
 def jinja_environment():  # noqa: ANN201 - jinja2 type is optional at import time
     """The shared jinja2 environment used for parsing (never for rendering)."""
@@ -207,9 +213,8 @@ def _lex_jinja(text: str) -> TemplateInfo:
         except RecursionError:
             info.error = (0, "the template is nested too deeply to analyse")
             return info
-        except TemplateSyntaxError as exc:  # an unknown filter or test: not an error of the prompt
+        except TemplateSyntaxError:  # an unknown filter or test: not an error of the prompt
             free = {n.name for n in ast.find_all(_jinja_nodes().Name) if n.ctx == "load"}
-            del exc
     if not free:
         return info
     for m in re.finditer(r"\{\{-?(.*?)-?\}\}|\{%-?(.*?)-?%\}", text, re.S):

@@ -66,3 +66,9 @@ def test_nested_json_example_braces_are_all_literal() -> None:
     assert applied == 2 and not result.findings
     value = fixed.split('"""')[1]
     assert value.format(invoice="X") == 'Read X. Return {"vendor": {"name": "ACME"}} or {}.'
+
+
+def test_unknown_jinja_filters_and_tests_are_not_errors() -> None:
+    text = "Summarise {{ doc | shorten(40) }}.{% if x is customtest %} Be brief.{% endif %}"
+    info = lex(text, "jinja")
+    assert info.error is None and info.names == ["doc", "x"]
