@@ -115,6 +115,7 @@ class Block:
     label_part: str | None = None
     label_start: int = 0
     parts: set[str] = field(default_factory=set)
+    owns: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -181,12 +182,18 @@ def segment(text: str, *, placeholders: list[tuple[int, int]] = (), boundaries: 
                 info.label_offset = b.label_start
         body_start = b.start if b.kind == "paragraph" else _body_start(text, b)
         skip_context = b.label_part is not None and b.label_part != "context"
+        stated: set[str] = set()
         for part, off, main in _cue_parts(text, body_start, b.end, vocab, skip_context):
             info = parts[part]
             info.present = True
             info.offsets.append(off)
+            stated.add(part)
             if main and b.label_part is None:
                 b.parts.add(part)
+        if b.label_part is None and len(b.parts) == 1 and sum(1 for _ in _clauses(text[body_start:b.end])) == 1:
+            # One short instruction ("Answer in one sentence.") states its task and its shape at once:
+            # that is a block of its own for both, not parts run together.
+            b.owns = stated
         if b.kind == "input" or (b.label_part is None and _mostly_placeholder(text, b, placeholders)):
             parts["context"].present = True
             parts["context"].offsets.append(b.start)
@@ -199,7 +206,7 @@ def segment(text: str, *, placeholders: list[tuple[int, int]] = (), boundaries: 
         if b.label_part:
             owned.add(b.label_part)
         elif len(b.parts) == 1:
-            owned |= b.parts
+            owned |= b.parts | b.owns
     for info in parts.values():
         info.offsets.sort()
     present = [p for p in PART_NAMES if parts[p].present]
@@ -317,7 +324,9 @@ def _split_blocks(text: str, vocab: Vocabulary, placeholders, boundaries: set[in
                 part = _classify_label(label, vocab)
                 if part is not None:
                     open_block(pos, "label", label, part)
-                elif len(label.split()) <= 4 and label[:1].isupper() and _input_follows(text, pos, end, has_placeholder):
+                elif (len(label.split()) <= 4 and label[:1].isupper() and _input_follows(text, pos, end, has_placeholder)
+                      and not any(rx.match(label) for rx in vocab.clause_cues["task"])):
+                    # "Question: {q}" labels an input; "Translate to French: {text}" is an instruction.
                     open_block(pos, "input", label, None)
                 elif cur is None:
                     open_block(pos, "paragraph")
