@@ -84,6 +84,27 @@ def is_prompt_file(rel: str, read_head=None) -> str | None:  # noqa: ANN001
     return None
 
 
+class _FastSpec:
+    """A gitignore-style spec matched with one combined regex when it has no
+    negated patterns (the common case), else through pathspec."""
+
+    def __init__(self, lines) -> None:  # noqa: ANN001
+        self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        pats = [p for p in self.spec.patterns if p.include is not None]
+        if all(p.include for p in pats) and all(getattr(p, "regex", None) is not None for p in pats):
+            body = "|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", p.regex.pattern) + ")" for p in pats)
+            self.rx = re.compile(body) if pats else None
+            self.fast = True
+        else:
+            self.rx, self.fast = None, False
+
+    def match_file(self, path: str) -> bool:
+        """Does the spec ignore ``path`` (``/``-separated; a trailing ``/`` marks a folder)?"""
+        if self.fast:
+            return self.rx is not None and self.rx.match(path) is not None
+        return self.spec.match_file(path)
+
+
 def _gitignore_spec(folder: Path) -> pathspec.GitIgnoreSpec | None:
     gi = folder / ".gitignore"
     if not gi.is_file():
@@ -102,7 +123,7 @@ def _named_file_skipped(given: str, settings) -> bool:  # noqa: ANN001
         rel = path.relative_to(settings.root).as_posix()
     except ValueError:
         rel = path.name
-    exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
+    exclude = _FastSpec(settings.exclude)
     if exclude.match_file(rel):
         return True
     if settings.respect_gitignore:

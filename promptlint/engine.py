@@ -25,7 +25,7 @@ from .model import PART_NAMES, Finding, LineIndex, Prompt, Span
 from .suppress import apply as apply_suppressions
 from .suppress import front_matter_directive, parse_directives
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 
 
 @dataclass
@@ -219,6 +219,42 @@ def _work(batch: list[tuple[str, str, str]]) -> list[FileResult]:
     return [lint_text(path, text, _WORKER_SETTINGS, kind) for path, kind, text in batch]
 
 
+def _span_t(s: Span) -> tuple[int, int, int, int]:
+    return (s.start.line, s.start.column, s.end.line, s.end.column)
+
+
+def _span_of(t: tuple[int, int, int, int]) -> Span:
+    from .model import Position
+
+    return Span(Position(t[0], t[1]), Position(t[2], t[3]))
+
+
+def pack_result(r: FileResult) -> tuple:
+    """``r`` as nested tuples of plain values (what the cache stores: faster to
+    unpickle than dataclass instances)."""
+    findings = tuple(
+        (f.code, f.name, f.message, f.severity, _span_t(f.span), f.prompt_id,
+         None if f.fix is None else (f.fix.applicability, f.fix.message,
+                                     tuple((e.start, e.end, e.content, _span_t(e.span)) for e in f.fix.edits)),
+         f.url, f.fingerprint_text, f.suppressed, f.suppression_reason)
+        for f in r.findings)
+    return (r.path, findings, r.prompts)
+
+
+def unpack_result(t: tuple) -> FileResult:
+    """The inverse of :func:`pack_result`."""
+    from .model import Edit, Fix
+
+    path, findings, prompts = t
+    out = []
+    for code, name, message, severity, span, pid, fix, url, fp, suppressed, reason in findings:
+        fx = None
+        if fix is not None:
+            fx = Fix(fix[0], tuple(Edit(s, e, c, _span_of(sp)) for s, e, c, sp in fix[2]), fix[1])
+        out.append(Finding(code, name, message, severity, path, _span_of(span), pid, fx, url, fp, suppressed, reason))
+    return FileResult(path, out, prompts)
+
+
 def cache_file(settings: Settings) -> Path:
     """Where results for these settings are cached (``.promptlint_cache`` under the root)."""
     base = settings.cache_dir or (settings.root / ".promptlint_cache")
@@ -278,7 +314,7 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         keys[display] = key
         hit = cache.get(key)
         if hit is not None:
-            results[display] = hit
+            results[display] = unpack_result(hit)
             cached += 1
         else:
             todo.append((display, kind, text))
@@ -297,7 +333,7 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         for display, _, _ in todo:
             r = results[display]
             if r.error is None:
-                cache[keys[display]] = r
+                cache[keys[display]] = pack_result(r)
         _save_cache(cpath, cache)
     return Report([results[d] for d, _ in files], cached)
 

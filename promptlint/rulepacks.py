@@ -116,6 +116,31 @@ def _load_yaml(text: str, source: str):
     return node, data
 
 
+_CODE = re.compile(r"[A-Z]{2,4}[0-9]{3}")
+_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+
+
+def _plainly_valid(data: dict) -> bool:
+    """A quick structural check of a rule mapping against :data:`RULE_SCHEMA`.
+
+    True only when the rule certainly satisfies the schema; anything unusual
+    goes to the full jsonschema validation, which also words the error.
+    """
+    props = RULE_SCHEMA["properties"]
+    docs = data.get("docs")
+    return (
+        set(data) <= set(props) and set(RULE_SCHEMA["required"]) <= set(data)
+        and isinstance(data["code"], str) and _CODE.fullmatch(data["code"]) is not None
+        and isinstance(data["name"], str) and _NAME.fullmatch(data["name"]) is not None
+        and data["severity"] in props["severity"]["enum"] and isinstance(data["check"], str)
+        and isinstance(data["message"], str) and data["message"] != ""
+        and isinstance(data.get("options", {}), dict) and data.get("fix", "none") in props["fix"]["enum"]
+        and isinstance(data.get("fix_safety", ""), str)
+        and isinstance(docs, dict) and set(docs) == {"why", "bad", "good"}
+        and all(isinstance(v, str) for v in docs.values())
+    )
+
+
 @lru_cache(maxsize=1)
 def _rule_validator():  # noqa: ANN202
     from jsonschema import Draft202012Validator
@@ -136,7 +161,8 @@ def parse_rule(text: str, source: str, pack: str) -> Rule:
     if node is None or not isinstance(data, dict):
         raise UsageError("a rule file must be a YAML mapping (code, name, severity, check, message, docs)",
                          source, 1, 1)
-    errors = sorted(_rule_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = [] if _plainly_valid(data) else sorted(_rule_validator().iter_errors(data),
+                                                     key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
         at = yaml_node_at(node, list(err.absolute_path))
