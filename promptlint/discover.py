@@ -105,12 +105,12 @@ class _FastSpec:
         return self.spec.match_file(path)
 
 
-def _gitignore_spec(folder: Path) -> pathspec.GitIgnoreSpec | None:
+def _gitignore_spec(folder: Path) -> _FastSpec | None:
     gi = folder / ".gitignore"
     if not gi.is_file():
         return None
     try:
-        return pathspec.GitIgnoreSpec.from_lines(gi.read_text("utf-8", errors="replace").splitlines())
+        return _FastSpec(gi.read_text("utf-8", errors="replace").splitlines())
     except Exception:  # noqa: BLE001 - a broken .gitignore must not stop the run
         return None
 
@@ -152,7 +152,7 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
     from .errors import UsageError
     from .extract import kind_for_path
 
-    exclude = pathspec.GitIgnoreSpec.from_lines(settings.exclude)
+    exclude = _FastSpec(settings.exclude)
     include = pathspec.GitIgnoreSpec.from_lines(settings.include) if settings.include else None
     extend = pathspec.GitIgnoreSpec.from_lines(settings.extend_include) if settings.extend_include else None
     out: list[tuple[str, str]] = []
@@ -170,7 +170,7 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
         if not p.is_dir():
             raise UsageError("no such file or directory", given)
         root = p.resolve()
-        specs: list[tuple[Path, pathspec.GitIgnoreSpec]] = []
+        specs: list[tuple[Path, _FastSpec]] = []
         if settings.respect_gitignore:
             for parent in reversed(root.parents):
                 spec = _gitignore_spec(parent)
@@ -183,7 +183,7 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
                 target = root.relative_to(base).as_posix() + "/"
                 if spec.match_file(target):
                     lines = (base / ".gitignore").read_text("utf-8", errors="replace").splitlines()
-                    spec = pathspec.GitIgnoreSpec.from_lines(
+                    spec = _FastSpec(
                         [ln for ln in lines if not pathspec.GitIgnoreSpec.from_lines([ln]).match_file(target)])
                 kept.append((base, spec))
             specs = kept

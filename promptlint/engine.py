@@ -26,6 +26,7 @@ from .suppress import apply as apply_suppressions
 from .suppress import front_matter_directive, parse_directives
 
 CACHE_VERSION = "2"
+_STAT_KEY = "\0stat"
 
 
 @dataclass
@@ -290,7 +291,7 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     """Discover files under ``paths`` and lint them all.
 
     Files whose content hash is in the cache for these settings are not
-    re-linted. The rest run in ``jobs`` worker processes (default: one per
+    re-linted (and files whose size and mtime are unchanged are not re-read). The rest run in ``jobs`` worker processes (default: one per
     CPU) when there are enough of them to pay for the start-up.
     ``force_exclude`` applies the folder-walk rules to named files too. Raises
     :class:`~promptlint.errors.UsageError` for a path that does not exist.
@@ -300,11 +301,25 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     files = discover(paths, settings, force_exclude)
     cpath = cache_file(settings)
     cache = _load_cache(cpath) if use_cache else {}
+    # path -> (size, mtime_ns, content key): a file whose size and mtime are unchanged is not even
+    # read again (as ruff's cache does); its result is still looked up by its content key.
+    stats: dict = cache.setdefault(_STAT_KEY, {})
+    stats_changed = False
     results: dict[str, FileResult] = {}
     todo: list[tuple[str, str, str]] = []
     keys: dict[str, str] = {}
     cached = 0
     for display, kind in files:
+        try:
+            st = os.stat(display)
+            stamp = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            stamp = None
+        known = stats.get(display)
+        if use_cache and stamp is not None and known and known[:2] == stamp and known[2] in cache:
+            results[display] = unpack_result(cache[known[2]])
+            cached += 1
+            continue
         text, problem = read_source(display)
         if text is None:
             results[display] = lint_file(display, kind, settings)
@@ -312,6 +327,9 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         key = hashlib.blake2b(f"{display}\0{kind}\0".encode() + text.encode("utf-8", "surrogatepass"),
                               digest_size=16).hexdigest()
         keys[display] = key
+        if stamp is not None:
+            stats[display] = (*stamp, key)
+            stats_changed = True
         hit = cache.get(key)
         if hit is not None:
             results[display] = unpack_result(hit)
@@ -329,11 +347,13 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     else:
         for display, kind, text in todo:
             results[display] = lint_text(display, text, settings, kind)
-    if use_cache and todo:
+    if use_cache and (todo or stats_changed):
         for display, _, _ in todo:
             r = results[display]
             if r.error is None:
                 cache[keys[display]] = pack_result(r)
+            else:
+                stats.pop(display, None)
         _save_cache(cpath, cache)
     return Report([results[d] for d, _ in files], cached)
 
