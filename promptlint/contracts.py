@@ -96,12 +96,6 @@ class Contract(_Strict):
     cache: Cache | None = None
 
 
-class ContractsFile(_Strict):
-    """A contracts file: contracts keyed by prompt id."""
-
-    contracts: dict[str, Contract]
-
-
 def contract_schema() -> dict:
     """The JSON Schema of one contract (generated from :class:`Contract`)."""
     return Contract.model_json_schema(by_alias=True)

@@ -361,16 +361,6 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
 # --- fixes ----------------------------------------------------------------------
 
 
-@dataclass
-class FixOutcome:
-    """What fixing one file did: the text before and after, and how many fixes were applied."""
-
-    path: str
-    before: str
-    after: str
-    applied: int
-
-
 def fixable(f: Finding, unsafe: bool) -> bool:
     """Would ``--fix`` (with ``--unsafe-fixes`` when ``unsafe``) apply ``f``'s fix?"""
     if f.fix is None or f.suppressed or not f.fix.edits:

@@ -47,7 +47,6 @@ REWRITE_SCHEMA: dict = {
         "changes": {"type": "array", "maxItems": 3, "items": {"type": "string", "maxLength": 100}},
     },
 }
-STRUCTURE_RULES = ("missing-task", "missing-output-contract", "sections-not-separated")
 MIN_COVERAGE = 0.8
 _CONTENT_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]{4,}")
 
