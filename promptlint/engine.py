@@ -153,7 +153,7 @@ def lint_text(path: str, text: str, settings: Settings, kind: str | None = None)
 def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kind: str) -> None:
     index = LineIndex(text)
     rules = settings.rules_for(path)
-    extraction = extract(path, text, kind, settings)
+    extraction = extract(path, text, kind, settings, index)
     for problem in extraction.problems:
         pos = index.position(problem.offset)
         f = _file_finding(settings, path, Span(pos, index.position(problem.offset + 1)), "parse-error",

@@ -10,9 +10,11 @@ Conventions used everywhere in promptlint:
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+_NEWLINE = re.compile("\n")
 Severity = Literal["error", "warning", "info"]
 Applicability = Literal["safe", "unsafe", "display-only"]
 Syntax = Literal["plain", "fstring", "format", "percent", "jinja", "mustache"]
@@ -50,13 +52,7 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        starts = [0]
-        find = text.find
-        i = find("\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find("\n", i + 1)
-        self.line_starts = starts
+        self.line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
 
     def position(self, offset: int) -> Position:
         """Return the position of file ``offset`` (clamped to the file)."""

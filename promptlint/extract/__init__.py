@@ -58,11 +58,12 @@ def kind_for_path(path: str) -> str:
     return "text"
 
 
-def extract(path: str, text: str, kind: str, settings) -> Extraction:  # noqa: ANN001 - Settings
+def extract(path: str, text: str, kind: str, settings, index: LineIndex | None = None) -> Extraction:  # noqa: ANN001
     """Run the extractor for ``kind`` on ``text`` (the decoded file) and return
-    its :class:`Extraction`. ``path`` is used for prompt ids. Never raises for
-    bad input: parse failures are :class:`ParseProblem` entries."""
-    index = LineIndex(text)
+    its :class:`Extraction`. ``path`` is used for prompt ids; ``index`` may be
+    passed when the caller already built one. Never raises for bad input:
+    parse failures are :class:`ParseProblem` entries."""
+    index = index or LineIndex(text)
     if kind == "python":
         from .python import extract_python
 

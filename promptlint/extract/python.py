@@ -249,6 +249,10 @@ class _Collector:
         self.format_calls: dict[str, list[object]] = {}
         self.percent_names: set[str] = set()
         self._ascii = text.isascii()
+        # The last name of each call-site pattern ("create", "PromptTemplate"): other calls are skipped at once.
+        self.site_names = {s.callee.rsplit(".", 1)[-1] for s in settings.call_sites}
+        if any(any(ch in n for ch in "*?[") for n in self.site_names):
+            self.site_names = _AnyName()
 
     def column(self, line: int, col_bytes: int) -> int:
         """Code-point column of an ``ast`` UTF-8 byte column on 1-based ``line``."""
@@ -314,6 +318,10 @@ class _Collector:
     def _call(self, node, scope, kinds, stmt) -> None:  # noqa: ANN001
         import ast
 
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if last is None or (last != "format" and last not in self.site_names):
+            return
         callee = _ast_dotted(node.func)
         if callee is None:
             return
@@ -328,6 +336,13 @@ class _Collector:
                         target = ".".join(scope + (t.id,)) if kinds and kinds[-1] == "class" else t.id
                 self.calls.append(_CallRecord(node, stmt, site, target, tuple(scope)))
                 break
+
+
+class _AnyName:
+    """A set that holds every name (when a configured call site ends in a wildcard)."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
 
 
 def _ast_dotted(node) -> str | None:  # noqa: ANN001
