@@ -46,7 +46,7 @@ def apply_edits(text: str, edits: list[Edit]) -> tuple[str, int]:
     taken: list[Edit] = []
     last_end = -1
     for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        if e.start < last_end or (e.start == last_end and taken and taken[-1].end > taken[-1].start and e.end > e.start):
+        if e.start < last_end:
             continue
         taken.append(e)
         last_end = max(last_end, e.end)

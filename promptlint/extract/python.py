@@ -322,7 +322,7 @@ class _Collector:
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
         if last is None or (last != "format" and last not in self.site_names):
             return
-        callee = _ast_dotted(node.func)
+        callee = dotted_name(node.func)
         if callee is None:
             return
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format" and isinstance(node.func.value, ast.Name):
@@ -345,41 +345,24 @@ class _AnyName:
         return True
 
 
-def _ast_dotted(node) -> str | None:  # noqa: ANN001
-    """``a.b.c`` for an ``ast`` Name/Attribute chain (calls in the chain are skipped)."""
-    import ast
-
-    parts = []
-    while True:
-        if isinstance(node, ast.Name):
-            parts.append(node.id)
-            break
-        if isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        elif isinstance(node, ast.Call):
-            node = node.func
-        else:
-            return ".".join(reversed(parts)) if parts else None
-    return ".".join(reversed(parts))
-
-
 def dotted_name(node) -> str | None:  # noqa: ANN001
-    """``a.b.c`` for a Name/Attribute chain (calls in the chain become ``()``-less
-    names: ``OpenAI().chat.completions.create`` → ``OpenAI.chat.completions.create``)."""
-    parts = []
+    """``a.b.c`` for a Name/Attribute chain of either tree (CPython ``ast`` or
+    libcst, whose node classes share these names); calls in the chain are
+    skipped: ``OpenAI().chat.completions.create`` → ``OpenAI.chat.completions.create``.
+    ``None`` when the chain does not start at a name."""
+    parts: list[str] = []
     while True:
-        if isinstance(node, cst.Name):
-            parts.append(node.value)
-            break
-        if isinstance(node, cst.Attribute):
-            parts.append(node.attr.value)
+        kind = type(node).__name__
+        if kind == "Name":
+            parts.append(node.id if hasattr(node, "id") else node.value)
+            return ".".join(reversed(parts))
+        if kind == "Attribute":
+            parts.append(node.attr if isinstance(node.attr, str) else node.attr.value)
             node = node.value
-        elif isinstance(node, cst.Call):
+        elif kind == "Call":
             node = node.func
         else:
             return ".".join(reversed(parts)) if parts else None
-    return ".".join(reversed(parts))
 
 
 class _Builder:
