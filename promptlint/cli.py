@@ -288,6 +288,8 @@ def rewrite(
     no_model: bool = typer.Option(False, "--no-model", help="Skip the model: deterministic restructure only."),
     n_ctx: Optional[int] = typer.Option(None, "--n-ctx", help="llama: context size in tokens."),
     n_gpu_layers: Optional[int] = typer.Option(None, "--n-gpu-layers", help="llama: layers to offload (-1 all, 0 none)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.001, help="openai: seconds one request may wait for the server (default 60)."),
+    deadline: Optional[float] = typer.Option(None, "--deadline", min=0.001, help="openai: seconds the whole run may spend on requests (default 600)."),
     output_format: PromptsFormat = typer.Option(PromptsFormat.table, "--output-format", help="table (diff + changes) or json."),
     config: Optional[str] = typer.Option(None, "--config"),
 ) -> None:
@@ -320,7 +322,7 @@ def rewrite(
     try:
         if not no_model:
             be = make_backend(backend, model=model, base_url=base_url, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers,
-                              seed=seed, config=settings.model)
+                              seed=seed, timeout=timeout, deadline=deadline, config=settings.model)
         for path, pid in pairs:
             text, problem = engine.read_source(path)
             if text is None:
@@ -390,6 +392,9 @@ def variance(
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write cached samples."),
     refresh: bool = typer.Option(False, "--refresh", help="Sample again and overwrite cached samples."),
     n_ctx: Optional[int] = typer.Option(None, "--n-ctx", help="llama: context size per sequence (tokens)."),
+    n_gpu_layers: Optional[int] = typer.Option(None, "--n-gpu-layers", help="llama: layers to offload (-1 all, 0 none)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.001, help="openai: seconds one request may wait for the server (default 60)."),
+    deadline: Optional[float] = typer.Option(None, "--deadline", min=0.001, help="openai: seconds the whole run may spend on requests (default 600)."),
     print_schema: bool = typer.Option(False, "--print-schema", help="Print the report's JSON Schema and exit."),
     config: Optional[str] = typer.Option(None, "--config"),
 ) -> None:
@@ -414,7 +419,8 @@ def variance(
         contracts = find_contracts(targets, all_, settings)
         if not contracts:
             raise UsageError("no contracts found (NAME.contract.yaml, *.contracts.yaml, .prompty outputs)")
-        be = make_backend(backend, model=model, base_url=base_url, n_ctx=n_ctx, config=settings.model)
+        be = make_backend(backend, model=model, base_url=base_url, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers,
+                          timeout=timeout, deadline=deadline, config=settings.model)
     except (UsageError, BackendError) as exc:
         _fail(str(exc))
         return

@@ -64,7 +64,16 @@ class ExtractConfig(_Base):
 
 
 class ModelConfig(_Base):
-    """``[tool.promptlint.model]``: settings for the model-driven commands."""
+    """``[tool.promptlint.model]``: settings for the model-driven commands.
+
+    ``extra_buffer_types``: let llama.cpp repack weights into its extra CPU
+    buffer types (default: off on CPUs with AMX, where they crash; see
+    :mod:`promptlint.backends.loader`). ``chat``: wrap prompts in the GGUF's
+    chat template (default: when the model has one and is not a base model).
+    ``timeout``: seconds one request to an OpenAI-compatible server may wait
+    for an answer (default 60); ``deadline``: seconds a whole run may spend
+    on such requests (default 600).
+    """
 
     backend: str | None = None
     path: str | None = None
@@ -74,6 +83,10 @@ class ModelConfig(_Base):
     n_gpu_layers: int | None = None
     n_threads: int | None = None
     seed: int | None = None
+    extra_buffer_types: bool | None = None
+    chat: bool | None = None
+    timeout: float | None = Field(default=None, gt=0)
+    deadline: float | None = Field(default=None, gt=0)
 
 
 class FileConfig(_Base):

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from .analysis import Analysis, analyse
+from .backends.isolated import BackendCrashed
 from .config import Settings
 from .extract import extract
 from .model import PART_NAMES, Message, Prompt, SourceMap
@@ -409,8 +410,11 @@ def rewrite_prompt(prompt: Prompt, path: str, file_text: str, kind: str, setting
     failures: list[str] = []
     if backend is not None:
         for n in range(max_attempts):
-            gen = backend.generate(model_prompt(msg.text, failures), max_tokens=max_tokens, temperature=0.3,
-                                   seed=None if seed is None else seed + n, schema=REWRITE_SCHEMA)
+            try:
+                gen = backend.generate(model_prompt(msg.text, failures), max_tokens=max_tokens, temperature=0.3,
+                                       seed=None if seed is None else seed + n, schema=REWRITE_SCHEMA)
+            except BackendCrashed as exc:
+                raise exc.during(f"rewriting {prompt.id}") from None
             attempt = Attempt([], gen.ttft_ms, gen.ttlt_ms, gen.tokens_in, gen.tokens_out)
             attempts.append(attempt)
             answer, failures = parse_answer(gen.text, gen.finish_reason)

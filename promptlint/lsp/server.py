@@ -61,8 +61,27 @@ class PromptlintServer(LanguageServer):
         self.results: dict[str, tuple[int | None, FileResult]] = {}
         self.cancel_tokens: dict[str, threading.Event] = {}
         self._settings: dict[str, Settings] = {}
+        self._backends: dict[tuple, object] = {}
+        self._backends_lock = threading.Lock()
 
     # -- helpers -----------------------------------------------------------
+    def backend_for(self, settings: Settings):  # noqa: ANN201 - a promptlint.backends.Backend
+        """The rewrite backend for the initialization options and ``settings.model``,
+        built once and kept: the llama backend's child process keeps the model
+        loaded between rewrites, and after a crash it starts a fresh child on
+        the next call. Raises :class:`~promptlint.backends.BackendError`."""
+        from ..backends import make_backend
+
+        opts = self.rewrite_options
+        key = (opts.get("backend"), opts.get("model"), opts.get("base_url"), opts.get("n_ctx"),
+               settings.model.model_dump_json())
+        with self._backends_lock:
+            if key not in self._backends:
+                self._backends[key] = make_backend(opts.get("backend"), model=opts.get("model"),
+                                                   base_url=opts.get("base_url"), n_ctx=opts.get("n_ctx"),
+                                                   config=settings.model)
+            return self._backends[key]
+
     def doc_path(self, uri: str) -> str:
         """The path findings and ids use: relative to the workspace root when inside it."""
         doc = self.workspace.get_text_document(uri)
@@ -331,14 +350,12 @@ async def rewrite_command(ls: PromptlintServer, uri: str, prompt_id: str) -> dic
             message=f"attempt {n}/{max_attempts} {status}", percentage=min(99, int(100 * n / (max_attempts + 1)))))
 
     def work():  # noqa: ANN202
-        from ..backends import make_backend
         from ..rewrite import rewrite_prompt, select_prompts
 
         settings = ls.settings_for(uri)
         kind = kind_for_path(path)
         (prompt,) = select_prompts(path, source, kind, settings, prompt_id)
-        backend = make_backend(opts.get("backend"), model=opts.get("model"), base_url=opts.get("base_url"),
-                               n_ctx=opts.get("n_ctx"), config=settings.model)
+        backend = ls.backend_for(settings)
         guarded = _CancellableBackend(backend, cancel)
         return rewrite_prompt(prompt, path, source, kind, settings, guarded, max_attempts=max_attempts,
                               on_attempt=progress)
