@@ -1,23 +1,29 @@
 """Rewrite speed with the default model, and promptlint's overhead over raw llama-cpp-python.
 
-Run: ``python benchmarks/rewrite_speed.py [--cases DIR] [--max-tokens N] [--repeats N]``
+Run: ``python benchmarks/rewrite_speed.py [--cases DIR] [--max-tokens N] [--repeats N] [--extra-buffers auto|on|off]``
 
-For each sample prompt (``vague_blurb.txt``, ``run_on_paragraph.txt`` and the
-Python cases of ``../shared/cases``), in one process and one run:
+For each prompt under ``--cases`` (default: the bundled ``fixtures/examples``),
+in one process and one run:
 
-* ``load_s``: time to load the default GGUF (once);
-* promptlint's generation: ``LlamaBackend.generate`` with the rewrite schema,
-  giving TTFT (ms) and tokens/s;
-* the same generation through llama-cpp-python directly (same model object,
-  same prompt, grammar, seed and token limit), with no promptlint around it;
-* ``rewrite_s``: a whole ``rewrite_prompt`` call (one model attempt, the
-  invariant checks, the fallback when needed), summed over the cases.
+* ``load_s``: time to load the default GGUF (once, through promptlint's loader);
+* promptlint's generation: ``LlamaBackend.generate`` with the rewrite schema
+  (in this process), giving TTFT (ms) and tokens/s;
+* the same generation through promptlint's child process
+  (``IsolatedBackend``, what ``promptlint rewrite`` and the editor use):
+  ``isolation_overhead`` is its total time over the in-process one, minus 1;
+* the same request through llama-cpp-python's own ``Llama.create_completion``
+  (same GGUF, prompt, schema grammar, seed and token limit) with no promptlint
+  around it. ``Llama(...)`` cannot turn off llama.cpp's extra buffer types,
+  which crash on AMX CPUs, so this script builds it while
+  ``llama_model_default_params`` is wrapped to apply the same setting as
+  promptlint's loader. ``overhead`` is promptlint's in-process generation time
+  over the direct one, minus 1 (target: under 0.10; promptlint samples under
+  the grammar with a top-k prefilter, so it can be negative);
+* ``rewrite_s``: whole ``rewrite_prompt`` calls (one model attempt, the
+  invariant checks, the fallback when needed), summed over the prompts.
 
-The KV cache is reset before every measured generation so neither side gets a
-prefix-cache hit the other does not, and the order of the two sides alternates
-between cases. ``overhead`` is promptlint's total generation time over the
-direct one, minus 1 (target: under 0.10). The last line of output is one JSON
-object.
+The order of the sides alternates between prompts. The last line of output is
+one JSON object, which also records the extra-buffer setting used.
 """
 
 from __future__ import annotations
@@ -29,10 +35,27 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CASES = HERE.parent.parent / "shared" / "cases"
-TARGETS = [("vague_blurb.txt", None), ("run_on_paragraph.txt", None), ("extraction_templates.py", "KEYWORD_TMPL"),
-           ("extraction_templates.py", "RECORD_TMPL"), ("chains.py", "qa_prompt"), ("chains.py", "grader"),
-           ("app_openai.py", "SYSTEM_PROMPT")]
+DEFAULT_CASES = HERE.parent / "fixtures" / "examples"
+
+
+def direct_llama(path: str, extra_buffer_types: bool, n_ctx: int):  # noqa: ANN201 - llama_cpp.Llama
+    """llama-cpp-python's ``Llama`` for ``path``, loaded with llama.cpp's extra
+    buffer types on or off (see the module docstring)."""
+    import llama_cpp.llama_cpp as low
+    from llama_cpp import Llama
+
+    original = low.llama_model_default_params
+
+    def params():  # noqa: ANN202
+        p = original()
+        p.use_extra_bufts = extra_buffer_types
+        return p
+
+    low.llama_model_default_params = params
+    try:
+        return Llama(model_path=path, n_ctx=n_ctx, n_gpu_layers=0, seed=0, verbose=False)
+    finally:
+        low.llama_model_default_params = original
 
 
 def direct_generation(llm, prompt: str, schema: dict, max_tokens: int, seed: int) -> tuple[float, float, int]:  # noqa: ANN001
@@ -40,7 +63,7 @@ def direct_generation(llm, prompt: str, schema: dict, max_tokens: int, seed: int
     from llama_cpp import LlamaGrammar
 
     grammar = LlamaGrammar.from_json_schema(json.dumps(schema, sort_keys=True), verbose=False)
-    llm.reset()
+    llm.reset()  # no prefix-cache hit the other sides do not get
     start = time.perf_counter()
     first = None
     pieces = 0
@@ -59,37 +82,48 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=Path, default=DEFAULT_CASES)
     ap.add_argument("--max-tokens", type=int, default=160)
-    ap.add_argument("--repeats", type=int, default=1, help="measured generations per side and case")
+    ap.add_argument("--repeats", type=int, default=1, help="measured generations per side and prompt")
+    ap.add_argument("--extra-buffers", choices=("auto", "on", "off"), default="auto",
+                    help="llama.cpp's extra (repacking) buffer types: auto applies promptlint's CPU policy")
     args = ap.parse_args()
 
+    sys.path.insert(0, str(HERE.parent))
+    from promptlint.backends.isolated import IsolatedBackend
     from promptlint.backends.llama import LlamaBackend
     from promptlint.config import load_settings
-    from promptlint.extract import kind_for_path
-    from promptlint.rewrite import REWRITE_SCHEMA, model_prompt, rewrite_prompt, select_prompts
+    from promptlint.discover import discover
+    from promptlint.extract import extract, kind_for_path
+    from promptlint.rewrite import REWRITE_SCHEMA, model_prompt, rewrite_prompt
 
-    settings = load_settings(None)
+    extra = {"auto": None, "on": True, "off": False}[args.extra_buffers]
+    settings = load_settings([str(args.cases)])
     t0 = time.perf_counter()
-    backend = LlamaBackend(n_ctx=2048, seed=0)
-    llm = backend.llm  # the model loads on first use
+    backend = LlamaBackend(n_ctx=2048, seed=0, extra_buffer_types=extra)
+    backend.count_tokens("warm")  # the model loads on first use
     load_s = time.perf_counter() - t0
+    isolated = IsolatedBackend("promptlint.backends.llama:LlamaBackend",
+                               dict(n_ctx=2048, seed=0, extra_buffer_types=extra))
+    isolated.count_tokens("warm")
+    llm = direct_llama(str(backend.path), backend.extra_buffer_types, 2048)
 
-    ours_s = direct_s = 0.0
+    targets = []
+    for path, _ in discover([str(args.cases)], settings):
+        text = Path(path).read_text(encoding="utf-8")
+        for prompt in extract(path, text, kind_for_path(path), settings).prompts:
+            targets.append((path, text, prompt))
+
+    ours_s = direct_s = isolated_s = 0.0
     ttfts: list[float] = []
     tokens = 0
     gen_s = 0.0
     rewrite_s = 0.0
     rows = []
-    for i, (name, pid) in enumerate(TARGETS):
-        path = args.cases / name
-        text = path.read_text()
-        kind = kind_for_path(name)
-        (prompt,) = select_prompts(name, text, kind, settings, pid)
+    for i, (path, text, prompt) in enumerate(targets):
         request = model_prompt(prompt.main.text, [])
         for r in range(args.repeats):
             seed = 100 + i * 10 + r
 
             def ours() -> float:
-                llm.reset()
                 g = backend.generate(request, max_tokens=args.max_tokens, temperature=0.3, seed=seed,
                                      schema=REWRITE_SCHEMA)
                 nonlocal tokens, gen_s
@@ -98,36 +132,50 @@ def main() -> None:
                 gen_s += g.ttlt_ms / 1000
                 return g.ttlt_ms / 1000
 
+            def child() -> float:
+                start = time.perf_counter()
+                isolated.generate(request, max_tokens=args.max_tokens, temperature=0.3, seed=seed,
+                                  schema=REWRITE_SCHEMA)
+                return time.perf_counter() - start
+
             def direct() -> float:
                 return direct_generation(llm, request, REWRITE_SCHEMA, args.max_tokens, seed)[1]
 
             if (i + r) % 2 == 0:
-                a, b = ours(), direct()
+                a, c, b = ours(), child(), direct()
             else:
-                b, a = direct(), ours()
+                b, c, a = direct(), child(), ours()
             ours_s += a
             direct_s += b
-        llm.reset()
+            isolated_s += c
         t = time.perf_counter()
-        result = rewrite_prompt(prompt, name, text, kind, settings, backend, max_attempts=1, seed=7,
+        kind = kind_for_path(path)
+        result = rewrite_prompt(prompt, path, text, kind, settings, backend, max_attempts=1, seed=7,
                                 max_tokens=args.max_tokens)
         rewrite_s += time.perf_counter() - t
-        rows.append((prompt.id, result.source, a, b))
+        rows.append((prompt.id, result.source, a, c, b))
 
-    print(f"{'prompt':45} {'source':9} {'promptlint s':>12} {'direct s':>9}")
-    for pid, source, a, b in rows:
-        print(f"{pid:45} {source:9} {a:12.2f} {b:9.2f}")
+    print(f"{'prompt':60} {'source':9} {'promptlint s':>12} {'child s':>8} {'direct s':>9}")
+    for pid, source, a, c, b in rows:
+        print(f"{pid:60} {source:9} {a:12.2f} {c:8.2f} {b:9.2f}")
     ttfts.sort()
     out = {
+        "extra_buffer_types": backend.extra_buffer_types,
         "load_s": round(load_s, 3),
         "ttft_ms": round(ttfts[len(ttfts) // 2], 1),
         "tokens_per_s": round(tokens / gen_s, 2) if gen_s else 0.0,
         "rewrite_s": round(rewrite_s, 3),
+        "promptlint_s": round(ours_s, 3),
+        "isolated_s": round(isolated_s, 3),
         "direct_s": round(direct_s, 3),
         "overhead": round(ours_s / direct_s - 1, 4) if direct_s else None,
+        "isolation_overhead": round(isolated_s / ours_s - 1, 4) if ours_s else None,
+        "model_sources": dict(__import__("collections").Counter(r[1] for r in rows)),
     }
     print(f"model load {out['load_s']} s; median TTFT {out['ttft_ms']} ms; {out['tokens_per_s']} tokens/s; "
-          f"whole rewrites {out['rewrite_s']} s; generation promptlint {ours_s:.2f} s vs direct {direct_s:.2f} s")
+          f"whole rewrites {out['rewrite_s']} s; generation promptlint {ours_s:.2f} s, in its child process "
+          f"{isolated_s:.2f} s, llama-cpp-python directly {direct_s:.2f} s")
+    isolated.close()
     sys.stdout.write(json.dumps(out) + "\n")
 
 

@@ -1,6 +1,7 @@
 """Wall time of N samples of one long prompt: naive, sequential and batched.
 
-Run: ``python benchmarks/variance_speed.py [--n 8] [--max-tokens 48] [--sentences 36] [--threads T]``
+Run: ``python benchmarks/variance_speed.py [--n 8] [--max-tokens 48] [--sentences 36] [--threads T]
+[--extra-buffers auto|on|off]``
 
 In one process and one run, with the default model (Gemma 3 270M Q4_K_M) and
 ``promptlint.backends.llama_batch.sample_many``: a prompt of about 1,000
@@ -14,7 +15,10 @@ the model's tokenizer, is printed), sampled ``--n`` times (default 8) with
 * ``batched``: the prompt evaluated once, all samples decoded together, one
   llama.cpp batch (one token per sequence) per step.
 
-The model is loaded (and a 2-token warm-up run) before anything is timed.
+The model is loaded through promptlint's loader (``--extra-buffers``: whether
+llama.cpp may repack weights into its extra CPU buffer types; ``auto`` applies
+promptlint's CPU policy, off on AMX CPUs) and a 2-token warm-up is run before
+anything is timed.
 Timings move with the machine's load: compare modes within one run only.
 Prints a table (seconds, generated tokens, mean TTFT and TTLT in ms); the last
 line is one JSON object with ``naive_s``, ``sequential_s``, ``batched_s``,
@@ -57,17 +61,21 @@ def main() -> None:
     ap.add_argument("--sentences", type=int, default=36, help="prompt length knob (36 gives ~1,000 tokens)")
     ap.add_argument("--threads", type=int, default=None, help="CPU threads for every step (default: sample_many's: half the cores for one-token steps, all "
                     "for prefill and batched steps)")
+    ap.add_argument("--extra-buffers", choices=("auto", "on", "off"), default="auto")
     args = ap.parse_args()
 
     from promptlint.backends.llama import default_model_path
+    from promptlint.backends.loader import extra_buffer_types_policy
     from promptlint.backends.llama_batch import _threads, count_tokens, sample_many
 
     path = str(default_model_path())
     prompt = build_prompt(args.sentences)
     t0 = time.perf_counter()
-    tokens_in = count_tokens(path, prompt, n_threads=args.threads)
+    extra = {"auto": None, "on": True, "off": False}[args.extra_buffers]
+    extra = extra_buffer_types_policy(extra)[0]
+    tokens_in = count_tokens(path, prompt, extra_buffer_types=extra)
     load_s = time.perf_counter() - t0
-    sample_many(path, "Warm-up.", 1, max_tokens=2, n_threads=args.threads)
+    sample_many(path, "Warm-up.", 1, max_tokens=2, n_threads=args.threads, extra_buffer_types=extra)
     one, many = _threads(args.threads)
     print(f"model {Path(path).name}, load {load_s:.2f} s, threads {one} (one-token steps) / {many} (prefill, "
           f"batched steps) of {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
@@ -79,7 +87,7 @@ def main() -> None:
     for mode in ("naive", "sequential", "batched"):
         start = time.perf_counter()
         gens = sample_many(path, prompt, args.n, max_tokens=args.max_tokens, temperature=0.8, top_p=0.95,
-                           seeds=list(range(args.n)), mode=mode, n_threads=args.threads)
+                           seeds=list(range(args.n)), mode=mode, n_threads=args.threads, extra_buffer_types=extra)
         results[mode] = time.perf_counter() - start
         out = sum(g.tokens_out for g in gens)
         rows.append((mode, results[mode], out, sum(g.ttft_ms for g in gens) / len(gens),
@@ -96,6 +104,7 @@ def main() -> None:
         "batched_s": round(results["batched"], 2),
         "speedup_vs_naive": round(results["naive"] / results["batched"], 2),
         "speedup_vs_sequential": round(results["sequential"] / results["batched"], 2),
+        "extra_buffer_types": extra,
         "prompt_tokens": tokens_in,
         "n": args.n,
         "max_tokens": args.max_tokens,

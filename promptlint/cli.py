@@ -419,21 +419,21 @@ def variance(
         contracts = find_contracts(targets, all_, settings)
         if not contracts:
             raise UsageError("no contracts found (NAME.contract.yaml, *.contracts.yaml, .prompty outputs)")
+        cache = None
+        if not no_cache:
+            from .sample_cache import SampleCache
+
+            cache = SampleCache()  # before the model loads: a broken cache is a quick error
         be = make_backend(backend, model=model, base_url=base_url, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers,
                           timeout=timeout, deadline=deadline, config=settings.model)
     except (UsageError, BackendError) as exc:
         _fail(str(exc))
         return
-    cache = None
     identity = be.model_id
     if be.name == "llama":
         from .sample_cache import file_sha256
 
         identity = file_sha256(str(be.path))
-    if not no_cache:
-        from .sample_cache import SampleCache
-
-        cache = SampleCache()
     total = sum((samples or lc.contract.sampling.samples) * max(1, len(lc.contract.fixtures)) for lc in contracts)
     results = []
     console = RichConsole(stderr=True)
@@ -453,9 +453,14 @@ def variance(
         if cache is not None:
             cache.close()
     doc = build_report(results, be)
-    table = Table(title=f"promptlint variance — {be.name} {be.model_id}")
+    out = RichConsole()
+    if not out.is_terminal:
+        # CI logs: no terminal width to fit, so give the table room instead of folding every cell.
+        out = RichConsole(width=200, no_color=True)
+    modes = sorted({p["sampling"]["sampling_mode"] for p in results})
+    table = Table(title=f"promptlint variance — {be.name} {be.model_id} ({', '.join(modes)} sampling)")
     for col in ("prompt", "pass rate", "pass^N", "structures", "modal", "field agr.", "TTFT p95 ms", "TTLT p95 ms",
-                "tokens in/out", "result"):
+                "tokens in/out", "cached", "result"):
         table.add_column(col, overflow="fold")
     for p in results:
         m = p["metrics"]
@@ -465,11 +470,23 @@ def variance(
                       "-" if m["ttft_ms"] is None else f"{m['ttft_ms']['p95']:.0f}",
                       "-" if m["ttlt_ms"] is None else f"{m['ttlt_ms']['p95']:.0f}",
                       f"{m['tokens_in']['mean'] or '-'}/{m['tokens_out']['mean']}",
+                      f"{p['cached_samples']}/{m['samples']}",
                       "[green]pass[/]" if p["passed"] else "[red]FAIL[/]")
-    RichConsole().print(table)
+    out.print(table)
+    cached = sum(p["cached_samples"] for p in results)
+    drawn = sum(p["metrics"]["samples"] for p in results)
+    if cached:
+        how = "wholly" if cached == drawn else "partly"
+        _err.print(f"note: this run was served {how} from the sample cache ({cached} of {drawn} samples; cached "
+                   "samples carry no times): --refresh samples again, --no-cache skips the cache", markup=False)
     for p in results:
+        if p["gate"] == "default":
+            _err.print(f"{p['prompt_id']}: the contract sets no thresholds; default gate: every sample must pass "
+                       "its output contract", markup=False)
         for v in p["violations"]:
             _err.print(f"{p['prompt_id']}: {v}", markup=False)
+        for ne in p["not_evaluated"]:
+            _err.print(f"{p['prompt_id']}: not evaluated: {ne}", markup=False)
         if p["fallback"]:
             _err.print(f"{p['prompt_id']}: latency target missed; fallback: {p['fallback']}", markup=False)
     if report:

@@ -171,6 +171,20 @@ def _validate(data: Any, node: Any, path: str, text: str, base_offset: int = 0, 
 
 
 def _output_schema(c: Contract, base: Path, path: str, lc: LoadedContract) -> dict | None:
+    """Check the output contract's ``pattern`` and schema when the contract is
+    loaded (before any model loads) and return the schema (``None`` without one).
+    Raises :class:`UsageError` at the offending key's line and column."""
+    if c.output.format == "regex" and c.output.pattern is None:
+        line, col = lc.position("output", "format")
+        raise UsageError("output format `regex` needs a `pattern`", path, line, col)
+    if c.output.pattern is not None:
+        import re
+
+        try:
+            re.compile(c.output.pattern)
+        except re.error as exc:
+            line, col = lc.position("output", "pattern")
+            raise UsageError(f"output pattern is not a valid regular expression: {exc}", path, line, col) from None
     if c.output.json_schema is not None:
         schema = c.output.json_schema
     elif c.output.schema_file:

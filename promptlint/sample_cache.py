@@ -13,9 +13,11 @@ import hashlib
 import json
 import os
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 from .backends import Generation
+from .errors import UsageError
 
 
 def cache_dir() -> Path:
@@ -53,26 +55,48 @@ def sample_key(backend: str, model_id: str, temperature: float, top_p: float, ma
 
 
 class SampleCache:
-    """A small key → generation store (SQLite, one table)."""
+    """A small key → generation store (SQLite, one table).
+
+    Raises :class:`~promptlint.errors.UsageError` (one line that says how to
+    recover) when the cache folder is not a folder or the database file is
+    corrupt, at open or at any later read or write.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or cache_dir() / "samples.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(self.path))
-        self.db.execute("CREATE TABLE IF NOT EXISTS samples (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise UsageError(f"the sample cache folder {self.path.parent} is not a folder: remove that file, set "
+                             "PROMPTLINT_CACHE_DIR to a folder, or pass --no-cache") from None
+        except OSError as exc:
+            raise UsageError(f"cannot create the sample cache folder {self.path.parent}: {exc.strerror}; "
+                             "set PROMPTLINT_CACHE_DIR or pass --no-cache") from None
+        with self._guard():
+            self.db = sqlite3.connect(str(self.path))
+            self.db.execute("CREATE TABLE IF NOT EXISTS samples (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    @contextmanager
+    def _guard(self):  # noqa: ANN202
+        try:
+            yield
+        except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
+            raise UsageError(f"the sample cache {self.path} is corrupt ({exc}): delete that file to start an empty "
+                             "cache, or pass --no-cache") from None
 
     def get(self, key: str) -> Generation | None:
         """The cached generation for ``key``, or ``None``."""
-        row = self.db.execute("SELECT value FROM samples WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        d = json.loads(row[0])
-        return Generation(**d)
+        with self._guard():
+            row = self.db.execute("SELECT value FROM samples WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            return Generation(**json.loads(row[0]))
 
     def put(self, key: str, gen: Generation) -> None:
         """Store ``gen`` under ``key`` (replacing any older value)."""
-        self.db.execute("INSERT OR REPLACE INTO samples VALUES (?, ?)", (key, json.dumps(gen.__dict__)))
-        self.db.commit()
+        with self._guard():
+            self.db.execute("INSERT OR REPLACE INTO samples VALUES (?, ?)", (key, json.dumps(gen.__dict__)))
+            self.db.commit()
 
     def close(self) -> None:
         """Close the database."""

@@ -19,7 +19,7 @@ import json
 import re
 from collections import Counter
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel
 
@@ -263,8 +263,31 @@ class FixtureReport(BaseModel):
     metrics: Metrics
 
 
+class SamplingReport(BaseModel):
+    """The sampling settings a prompt's samples were drawn with.
+
+    ``max_tokens`` is the cap per sample (tokens); ``seed_policy`` says how
+    each sample's seed was chosen; ``sampling_mode`` is ``batched`` (the
+    samples of a fixture decoded together in one llama.cpp batch, so their
+    latencies overlap) or ``sequential`` (one request after another).
+    """
+
+    temperature: float
+    top_p: float
+    max_tokens: int
+    seed_policy: str
+    sampling_mode: Literal["batched", "sequential"]
+
+
 class PromptReport(BaseModel):
-    """One prompt under its contract."""
+    """One prompt under its contract.
+
+    ``gate`` is ``contract`` when the contract sets thresholds, ``default``
+    when it sets none and every sample must pass its output contract
+    (``thresholds`` then shows ``pass_rate: 1.0``). ``not_evaluated`` lists
+    latency targets that could not be measured (every sample cached);
+    ``cached_samples`` counts samples read from the cache (no times).
+    """
 
     prompt_id: str
     contract: str
@@ -273,8 +296,12 @@ class PromptReport(BaseModel):
     passed: bool
     violations: list[str]
     fallback: str | None
+    gate: Literal["contract", "default"]
     thresholds: dict[str, float | None]
     latency: dict[str, Any] | None
+    not_evaluated: list[str]
+    cached_samples: int
+    sampling: SamplingReport
     metrics: Metrics
     fixtures: list[FixtureReport]
 
@@ -394,6 +421,11 @@ def evaluate_contract(lc: LoadedContract, settings, backend, *, samples: int | N
     overall = metrics(everything, all_values)
     violations = []
     t = c.thresholds
+    gate = "contract"
+    if t.pass_rate is None and t.modal_share is None and t.field_agreement is None:
+        # No thresholds: the contract still promises an output shape, so every sample must keep it.
+        gate = "default"
+        t = t.model_copy(update={"pass_rate": 1.0})
     if t.pass_rate is not None and overall["pass_rate"] < t.pass_rate:
         violations.append(f"pass_rate {overall['pass_rate']:.2f} < {t.pass_rate:.2f}")
     if t.modal_share is not None and overall["modal_share"] < t.modal_share:
@@ -403,17 +435,30 @@ def evaluate_contract(lc: LoadedContract, settings, backend, *, samples: int | N
         if fa is None or fa < t.field_agreement:
             violations.append(f"field_agreement {fa if fa is not None else 'n/a'} < {t.field_agreement:.2f}")
     fallback = None
+    not_evaluated: list[str] = []
     lat = c.latency
+    cached = sum(1 for r in everything if r.cached)
     if lat is not None:
         for key, target in (("ttft_ms", lat.ttft_ms_p95), ("ttlt_ms", lat.ttlt_ms_p95)):
             got = overall[key]
-            if target is not None and got is not None and got["p95"] > target:
+            if target is None:
+                continue
+            if got is None:
+                not_evaluated.append(f"{key} p95 target {target:.0f} ms: every sample came from the cache, so no "
+                                     "time was measured (run with --refresh to measure)")
+            elif got["p95"] > target:
                 violations.append(f"{key} p95 {got['p95']:.0f} ms > target {target:.0f} ms")
                 fallback = lat.fallback or "(the contract names no fallback)"
+    seed_policy = (f"contract seed {base_seed} + sample index" if c.sampling.seed is not None
+                   else "seed 0 + sample index (the contract sets no seed)")
     return {
         "prompt_id": prompt.id, "contract": lc.path, "format": c.output.format, "samples_per_fixture": n,
-        "passed": not violations, "violations": violations, "fallback": fallback,
-        "thresholds": c.thresholds.model_dump(), "latency": lat.model_dump() if lat else None,
+        "passed": not violations, "violations": violations, "fallback": fallback, "gate": gate,
+        "thresholds": t.model_dump(), "latency": lat.model_dump() if lat else None,
+        "not_evaluated": not_evaluated, "cached_samples": cached,
+        "sampling": {"temperature": c.sampling.temperature, "top_p": c.sampling.top_p,
+                     "max_tokens": c.output.max_tokens, "seed_policy": seed_policy,
+                     "sampling_mode": getattr(backend, "sampling_mode", "sequential")},
         "metrics": overall, "fixtures": fixtures,
     }
 
