@@ -132,3 +132,15 @@ def test_cache_folder_that_is_a_file(tmp_path, env) -> None:  # noqa: ANN001
     assert proc.returncode == 2, proc.stdout + proc.stderr
     (line,) = proc.stderr.strip().splitlines()
     assert "is not a folder" in line and "--no-cache" in line
+
+
+def test_html_report_shows_sampling_settings_and_gate(tmp_path) -> None:  # noqa: ANN001
+    from promptlint.output.variance_html import render_html
+    from promptlint.variance import build_report
+
+    (lc,) = load_contracts(str(_contract(tmp_path, JSON_CONTRACT)))
+    backend = Scripted([GOOD])
+    html = render_html(build_report([evaluate_contract(lc, load_settings(None), backend)], backend))
+    assert "sampling <b>sequential</b> · temperature <b>0.8</b> · top_p <b>0.95</b> · max_tokens <b>256</b>" in html
+    assert "contract seed 1 + sample index" in html
+    assert "default gate, every sample must pass its output contract" in html

@@ -43,6 +43,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from ..variance import percentile
+
 __all__ = ["render_html"]
 
 TEXT_PREVIEW_CHARS = 300
@@ -175,17 +177,6 @@ def _badge(passed: object) -> str:
     return '<span class="badge na">N/A</span>'
 
 
-def _percentile(values: list[float], q: float) -> float:
-    """Linear-interpolated percentile (q in 0..100) of a non-empty list."""
-    xs = sorted(values)
-    if len(xs) == 1:
-        return xs[0]
-    pos = (len(xs) - 1) * q / 100.0
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
-
 def _nice_step(span: float, target_ticks: int = 6) -> float:
     """A 1/2/5 × 10^k tick step giving about ``target_ticks`` ticks over ``span``."""
     raw = span / max(target_ticks, 1)
@@ -247,9 +238,9 @@ def _latency_svg(prompt: dict) -> str:
         p50 = _num(pct.get("p50"))
         p95 = _num(pct.get("p95"))
         if values and p50 is None:
-            p50 = _percentile(values, 50)
+            p50 = percentile(values, 0.50)
         if values and p95 is None:
-            p95 = _percentile(values, 95)
+            p95 = percentile(values, 0.95)
         rows.append({"key": key, "label": label, "points": points, "p50": p50, "p95": p95,
                      "target": _num(targets.get(target_key))})
 
@@ -605,6 +596,17 @@ def _prompt_section(i: int, prompt: dict) -> str:
            (f'<p class="meta">contract <b>{_esc(prompt.get("contract"))}</b> · output format '
            f'<b>{_esc(prompt.get("format"))}</b> · samples per fixture <b>{_esc(prompt.get("samples_per_fixture"))}'
            f'</b> · fixtures <b>{len(_list(prompt.get("fixtures")))}</b></p>')]
+    sampling = _dict(prompt.get("sampling"))
+    if sampling:
+        out.append(f'<p class="meta">sampling <b>{_esc(sampling.get("sampling_mode"))}</b> · temperature '
+                   f'<b>{_esc(sampling.get("temperature"))}</b> · top_p <b>{_esc(sampling.get("top_p"))}</b> · '
+                   f'max_tokens <b>{_esc(sampling.get("max_tokens"))}</b> · seeds <b>{_esc(sampling.get("seed_policy"))}'
+                   f'</b> · cached samples <b>{_esc(prompt.get("cached_samples", 0))}</b></p>')
+    if prompt.get("gate") == "default":
+        out.append('<p class="meta">The contract sets no thresholds: default gate, every sample must pass its '
+                   'output contract.</p>')
+    for ne in _list(prompt.get("not_evaluated")):
+        out.append(f'<p class="meta">Not evaluated: {_esc(ne)}</p>')
     if lat:
         parts = []
         if _num(lat.get("ttft_ms_p95")) is not None:
@@ -616,6 +618,8 @@ def _prompt_section(i: int, prompt: dict) -> str:
                        f'{" · fallback on a miss: " + _esc(lat.get("fallback")) if lat.get("fallback") else ""}</p>')
     if violations:
         out.append('<ul class="violations">' + "".join(f"<li>{_esc(v)}</li>" for v in violations) + "</ul>")
+    elif prompt.get("passed") is True and _list(prompt.get("not_evaluated")):
+        out.append('<p class="meta">Every threshold met; the latency targets above were not evaluated.</p>')
     elif prompt.get("passed") is True:
         out.append('<p class="meta">Every threshold and latency target met.</p>')
     if prompt.get("fallback"):
