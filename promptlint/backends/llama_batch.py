@@ -135,6 +135,20 @@ def count_tokens(model_path: str, text: str, *, n_gpu_layers: int | None = None,
                          text))
 
 
+_LOOSE_CHAR = 'char ::= [^"\\\\] | '
+_STRICT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F] | '
+
+
+def strict_json_strings(grammar: str) -> str:
+    """``grammar`` (GBNF from llama-cpp-python's ``json_schema_to_gbnf``) with its
+    string-character rule narrowed to what JSON allows. That converter's
+    ``char`` rule is ``[^"\\]``, which lets a raw newline or tab into a string
+    and so produces answers ``json.loads`` rejects ("Invalid control
+    character"); RFC 8259 section 7 requires U+0000-U+001F to be escaped.
+    Other rules are left as they are."""
+    return grammar.replace(_LOOSE_CHAR, _STRICT_CHAR)
+
+
 def _piece(m: LoadedModel, token: int, buf) -> bytes:
     llama_cpp = llama()
     n = llama_cpp.llama_token_to_piece(m.vocab, token, buf, len(buf), 0, False)
@@ -375,7 +389,7 @@ def sample_many(model_path: str, prompt: str, n: int, *, max_tokens: int = 256, 
         from llama_cpp.llama_grammar import json_schema_to_gbnf
 
         try:
-            grammar = json_schema_to_gbnf(json.dumps(schema))
+            grammar = strict_json_strings(json_schema_to_gbnf(json.dumps(schema)))
         except Exception as exc:  # noqa: BLE001 - the converter raises several kinds
             raise BackendError(f"cannot turn the JSON schema into a grammar: {exc}") from None
     name = Path(path).name

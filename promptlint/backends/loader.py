@@ -76,7 +76,8 @@ def extra_buffer_types_policy(configured: bool | None = None) -> tuple[bool, str
 
     Order: ``$PROMPTLINT_LLAMA_EXTRA_BUFFERS`` (``1``/``0``, ``on``/``off``),
     then ``configured`` (the config's ``model.extra_buffer_types``), then the
-    CPU: off when it has AMX (:data:`FAULTY_CPU_FLAGS`), on otherwise.
+    CPU: off when it has AMX (:data:`FAULTY_CPU_FLAGS`) and the llama.cpp
+    build has AMX kernels (:func:`build_has_amx`), on otherwise.
     Returns ``(enabled, reason)``; raises :class:`BackendError` for an
     environment value that is not a boolean.
     """
@@ -89,9 +90,24 @@ def extra_buffer_types_policy(configured: bool | None = None) -> tuple[bool, str
     if configured is not None:
         return configured, "set by model.extra_buffer_types"
     faulty = sorted(set(FAULTY_CPU_FLAGS) & cpu_flags())
+    if faulty and build_has_amx():
+        return False, (f"off: this CPU has {', '.join(faulty)} and this llama.cpp build has AMX kernels, "
+                       "which crash (llama.cpp #20824)")
     if faulty:
-        return False, f"off: this CPU has {', '.join(faulty)} (llama.cpp's AMX kernels crash, llama.cpp #20824)"
+        return True, "on: this CPU has AMX but this llama.cpp build has no AMX kernels"
     return True, "on: no CPU feature known to crash"
+
+
+def build_has_amx() -> bool:
+    """Whether the installed llama.cpp was built with its AMX kernels: its
+    ``llama_print_system_info()`` lists ``AMX_INT8 = 1`` (the CPU backend
+    reports the features it was compiled for). ``True`` when that cannot be
+    read, so an unknown build is treated as the faulty one."""
+    try:
+        info = llama().llama_print_system_info().decode("utf-8", "replace")
+    except (BackendError, AttributeError, OSError):
+        return True
+    return "AMX_INT8 = 1" in info or "AMX = 1" in info
 
 
 @dataclass
