@@ -1,4 +1,13 @@
-"""Shared test helpers: where the sample cases live, and in-process lint helpers."""
+"""Shared test helpers: where the sample cases live, and in-process lint helpers.
+
+Two sets of labelled cases:
+
+- ``CASES`` (``tests/cases``): the project's own cases, always present in a clone;
+- ``SHARED_CASES``: an optional, larger set kept outside the repository
+  (``$PROMPTLINT_CASES``, else ``../shared/cases`` beside the checkout). Tests that
+  need it use the ``shared_cases_dir`` fixture or the ``shared_cases`` marker and are
+  skipped, with the reason shown by ``pytest -ra``, when it is absent.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +17,39 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = Path(os.environ.get("PROMPTLINT_CASES", REPO.parent / "shared" / "cases"))
+CASES = REPO / "tests" / "cases"
+SHARED_CASES = Path(os.environ.get("PROMPTLINT_CASES") or REPO.parent / "shared" / "cases")
+SHARED_SKIP_REASON = f"shared sample cases not found at {SHARED_CASES} (set PROMPTLINT_CASES to use them)"
+
+
+def shared_cases_present() -> bool:
+    return (SHARED_CASES / "expected.yaml").is_file()
+
+
+def pytest_configure(config) -> None:  # noqa: ANN001
+    config.addinivalue_line("markers", "shared_cases: needs the shared sample cases (skipped when they are absent)")
+
+
+def pytest_runtest_setup(item) -> None:  # noqa: ANN001
+    if item.get_closest_marker("shared_cases") is not None and not shared_cases_present():
+        pytest.skip(SHARED_SKIP_REASON)
 
 
 @pytest.fixture
 def cases_dir(monkeypatch) -> Path:  # noqa: ANN001
-    """The shared sample cases, as the working directory."""
-    if not CASES.is_dir():
-        pytest.fail(f"sample cases not found at {CASES} (set PROMPTLINT_CASES)")
+    """The project's own sample cases, as the working directory."""
+    assert CASES.is_dir(), f"the project's own cases are missing: {CASES}"
     monkeypatch.chdir(CASES)
     return CASES
+
+
+@pytest.fixture
+def shared_cases_dir(monkeypatch) -> Path:  # noqa: ANN001
+    """The shared sample cases, as the working directory; skips the test when they are absent."""
+    if not shared_cases_present():
+        pytest.skip(SHARED_SKIP_REASON)
+    monkeypatch.chdir(SHARED_CASES)
+    return SHARED_CASES
 
 
 def lint(path: str, text: str | None = None, **select):  # noqa: ANN201

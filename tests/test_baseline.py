@@ -50,10 +50,10 @@ def _json(cwd: Path, *args: str) -> list[dict]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A folder with Python prompts (named, LangChain, an unnamed call site) and text prompts."""
-    for name in ("app_openai.py", "chains.py", "extraction_templates.py", "utils_no_prompts.py"):
+    for name in ("forecast_openai.py", "review_chains.py", "parsing_templates.py", "db_helpers.py"):
         (tmp_path / name).write_text((CASES / name).read_text())
     (tmp_path / "prompts").mkdir()
-    for name in ("vague_blurb.txt", "run_on_paragraph.txt"):
+    for name in ("vague_request.txt", "library_run_on.txt"):
         (tmp_path / "prompts" / name).write_text((CASES / name).read_text())
     (tmp_path / "calls.py").write_text(CALLS)
     return tmp_path
@@ -82,7 +82,8 @@ def test_write_baseline_records_every_active_finding(project: Path) -> None:
         assert set(e) >= {"code", "name", "path", "prompt_id", "fingerprint", "message"}
         assert "@" not in (e["prompt_id"] or "")
         assert not e["path"].startswith("./")
-    assert {"calls.py::", "app_openai.py::SYSTEM_PROMPT", "prompts/vague_blurb.txt"} <= {e["prompt_id"] for e in entries}
+    assert {"calls.py::", "forecast_openai.py::SYSTEM_PROMPT", "prompts/vague_request.txt"} <= {
+        e["prompt_id"] for e in entries}
     # Written atomically: no temp file left behind; ordinary permissions.
     assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == []
     if os.name == "posix":
@@ -92,13 +93,13 @@ def test_write_baseline_records_every_active_finding(project: Path) -> None:
 
 
 def test_write_baseline_leaves_out_suppressed_findings(project: Path) -> None:
-    text = (project / "app_openai.py").read_text()
-    (project / "app_openai.py").write_text(
+    text = (project / "forecast_openai.py").read_text()
+    (project / "forecast_openai.py").write_text(
         text.replace('SYSTEM_PROMPT = """', '# promptlint: ignore[PL005]\nSYSTEM_PROMPT = """'))
     entries = _write_baseline(project)["findings"]
     ids = {(e["code"], e["prompt_id"]) for e in entries}
-    assert ("PL006", "app_openai.py::SYSTEM_PROMPT") in ids
-    assert ("PL005", "app_openai.py::SYSTEM_PROMPT") not in ids
+    assert ("PL006", "forecast_openai.py::SYSTEM_PROMPT") in ids
+    assert ("PL005", "forecast_openai.py::SYSTEM_PROMPT") not in ids
 
 
 def test_baseline_hides_recorded_findings_in_every_format(project: Path) -> None:
@@ -121,11 +122,11 @@ def test_baseline_hides_recorded_findings_in_every_format(project: Path) -> None
 def test_baseline_survives_lines_moving(project: Path) -> None:
     _write_baseline(project)
     lines_before = {(f["path"], f["code"], f["line"]) for f in _json(project, ".")}
-    for name in ("vague_blurb.txt", "run_on_paragraph.txt"):
+    for name in ("vague_request.txt", "library_run_on.txt"):
         _prepend(project / "prompts" / name, "\n\n\n")
-    _prepend(project / "chains.py", "# Chains for the grading service.\n# Owned by the QA team.\n\n")
-    _prepend(project / "extraction_templates.py", "import re\n\nWORD = re.compile(r'\\w+')\n\n")
-    app = project / "app_openai.py"
+    _prepend(project / "review_chains.py", "# Chains for the review dashboard.\n# Owned by the insights team.\n\n")
+    _prepend(project / "parsing_templates.py", "import re\n\nWORD = re.compile(r'\\w+')\n\n")
+    app = project / "forecast_openai.py"
     app.write_text(app.read_text().replace(
         "from openai import OpenAI\n",
         "from openai import OpenAI\nimport os\n\n\ndef workdir() -> str:\n    return os.getcwd()\n\n", 1))
@@ -143,18 +144,18 @@ def test_baseline_survives_lines_moving(project: Path) -> None:
 
 def test_only_new_findings_are_reported(project: Path) -> None:
     _write_baseline(project)
-    app = project / "app_openai.py"
+    app = project / "forecast_openai.py"
     app.write_text(app.read_text().replace("client = OpenAI()\n",
                                            'BLURB_PROMPT = "write a catchy slogan"\n\nclient = OpenAI()\n', 1))
     (project / "prompts" / "haiku.txt").write_text("write a haiku\n")
     new = _json(project, "--baseline", "baseline.json", ".")
     assert new
-    assert {f["prompt_id"] for f in new} == {"app_openai.py::BLURB_PROMPT", "prompts/haiku.txt"}
+    assert {f["prompt_id"] for f in new} == {"forecast_openai.py::BLURB_PROMPT", "prompts/haiku.txt"}
     assert "PL003" not in {f["code"] for f in new} and "PL001" in {f["code"] for f in new}
     proc = _run(project, "--baseline", "baseline.json", "--output-format", "concise", ".")
     assert proc.returncode == 1
     assert len(proc.stdout.splitlines()) == len(new)
-    assert all(line.startswith(("app_openai.py:", "prompts/haiku.txt:")) for line in proc.stdout.splitlines())
+    assert all(line.startswith(("forecast_openai.py:", "prompts/haiku.txt:")) for line in proc.stdout.splitlines())
     stats = _run(project, "--baseline", "baseline.json", "--statistics", ".")
     assert stats.returncode == 1
     assert sum(int(line.split("\t")[0]) for line in stats.stdout.splitlines()) == len(new)

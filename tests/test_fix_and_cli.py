@@ -19,15 +19,15 @@ def _run(cwd, *args):  # noqa: ANN001, ANN202
 
 
 def test_fix_escapes_braces_and_adds_separator(tmp_path) -> None:  # noqa: ANN001
-    shutil.copy(CASES / "extraction_templates.py", tmp_path / "t.py")
+    shutil.copy(CASES / "parsing_templates.py", tmp_path / "t.py")
     before = (tmp_path / "t.py").read_text()
     proc = _run(tmp_path, "check", "--no-cache", "--fix", "--output-format", "json", "t.py")
     assert proc.returncode == 1, proc.stderr
     after = (tmp_path / "t.py").read_text()
     assert after != before
     libcst.parse_module(after)
-    assert '"Avoid stopwords.\\n"' in after
-    assert '{{"vendor": "ACME", "total": 12.50, "currency": "EUR"}}' in after
+    assert '"Use lowercase words only.\\n"' in after
+    assert '{{"name": "Dana Reyes", "phone": "+1 555 0100", "company": "Northwind"}}' in after
     assert '"unescaped-brace"' not in proc.stdout and '"concatenation-missing-separator"' not in proc.stdout
     # Only the prompt literals changed: every other line is identical.
     changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
@@ -39,12 +39,13 @@ def test_fix_escapes_braces_and_adds_separator(tmp_path) -> None:  # noqa: ANN00
 
 
 def test_diff_writes_nothing(tmp_path) -> None:  # noqa: ANN001
-    shutil.copy(CASES / "chains.py", tmp_path / "c.py")
+    shutil.copy(CASES / "review_chains.py", tmp_path / "c.py")
     before = (tmp_path / "c.py").read_text()
     proc = _run(tmp_path, "check", "--no-cache", "--diff", "c.py")
     assert proc.returncode == 1
     assert proc.stdout.startswith("--- a/c.py\n+++ b/c.py\n")
-    assert '+        ("system", "You grade answers. Reply with a JSON object like {{\\"score\\": 1}}."),' in proc.stdout
+    assert ('+        ("system", "You label the sentiment of product reviews. Return a JSON object such as '
+            '{{\\"label\\": \\"positive\\"}}."),') in proc.stdout
     assert (tmp_path / "c.py").read_text() == before
 
 
@@ -96,9 +97,11 @@ def test_parse_error_does_not_stop_the_run(tmp_path) -> None:  # noqa: ANN001
 def test_prompts_json_shape(cases_dir) -> None:  # noqa: ANN001
     import json
 
-    proc = _run(cases_dir, "prompts", "--no-cache", "--output-format", "json", "messages.json", "chains.py")
+    proc = _run(cases_dir, "prompts", "--no-cache", "--output-format", "json", "translate_request.json",
+                "review_chains.py")
     data = json.loads(proc.stdout)
-    assert [p["id"] for p in data] == ["messages.json", "chains.py::qa_prompt", "chains.py::grader"]
+    assert [p["id"] for p in data] == ["translate_request.json", "review_chains.py::summary_prompt",
+                                     "review_chains.py::sentiment"]
     for p in data:
         assert set(p) >= {"id", "path", "line", "column", "end_line", "end_column", "syntax", "placeholders",
                           "parts", "separated"}

@@ -38,7 +38,9 @@ def test_arbitrary_python_never_raises(parts: list[str]) -> None:
 
 
 def _case_files():
-    return sorted(p for p in CASES.iterdir() if p.is_file() and p.name != "expected.yaml") if CASES.is_dir() else []
+    files = sorted(p for p in CASES.iterdir() if p.is_file() and p.name != "expected.yaml")
+    assert files, f"no sample cases in {CASES}"
+    return files
 
 
 @pytest.mark.parametrize("path", _case_files(), ids=lambda p: p.name)

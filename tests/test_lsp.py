@@ -42,12 +42,16 @@ def _by_name(client: LanguageClient, uri: str, name: str) -> list[t.Diagnostic]:
 
 @pytest.mark.asyncio
 async def test_python_diagnostics_ranges(client: LanguageClient) -> None:
-    path = client.root / "app_openai.py"
-    shutil.copy(CASES / "app_openai.py", path)
+    path = client.root / "forecast_openai.py"
+    shutil.copy(CASES / "forecast_openai.py", path)
     uri = await _open(client, path, "python")
-    (stop,) = _by_name(client, uri, "missing-stop-condition")
-    assert stop.range.start == t.Position(3, 19) and stop.source == "promptlint" and stop.code == "PL005"
-    assert stop.data["prompt_id"] == "app_openai.py::SYSTEM_PROMPT"
+    stops = {d.data["prompt_id"]: d for d in _by_name(client, uri, "missing-stop-condition")}
+    assert set(stops) == {"forecast_openai.py::SYSTEM_PROMPT", "forecast_openai.py::call@34"}
+    # SYSTEM_PROMPT's text starts on line 5 (0-based 4), right after `SYSTEM_PROMPT = """`.
+    stop = stops["forecast_openai.py::SYSTEM_PROMPT"]
+    assert stop.range.start == t.Position(4, 19) and stop.source == "promptlint" and stop.code == "PL005"
+    # The unnamed `instructions="..."` literal: line 34, just inside its opening quote.
+    assert stops["forecast_openai.py::call@34"].range.start == t.Position(33, 22)
 
 
 @pytest.mark.asyncio
@@ -80,8 +84,8 @@ async def test_utf16_columns_after_emoji(client: LanguageClient) -> None:
 
 @pytest.mark.asyncio
 async def test_unescaped_brace_quick_fix_and_disable(client: LanguageClient) -> None:
-    path = client.root / "extraction_templates.py"
-    shutil.copy(CASES / "extraction_templates.py", path)
+    path = client.root / "parsing_templates.py"
+    shutil.copy(CASES / "parsing_templates.py", path)
     uri = await _open(client, path, "python")
     (brace,) = _by_name(client, uri, "unescaped-brace")
     actions = await client.text_document_code_action_async(t.CodeActionParams(
@@ -98,13 +102,14 @@ async def test_unescaped_brace_quick_fix_and_disable(client: LanguageClient) -> 
         ln, ch = edit.range.start.line, edit.range.start.character
         lines[ln] = lines[ln][:ch] + edit.new_text + lines[ln][ch:]
     fixed = "".join(lines)
-    assert '{{"vendor": "ACME", "total": 12.50, "currency": "EUR"}}' in fixed
+    assert '{{"name": "Dana Reyes", "phone": "+1 555 0100", "company": "Northwind"}}' in fixed
     client.text_document_did_change(t.DidChangeTextDocumentParams(
         text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=2),
         content_changes=[t.TextDocumentContentChangeWholeDocument(text=fixed)]))
     await client.wait_for_notification(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     assert not _by_name(client, uri, "unescaped-brace")
-    # "Disable for this line" on the original text: the suppression comment silences it.
+    # "Disable for this line" on the original text: the comment goes above CONTACT_CARD_TMPL's
+    # assignment (line 12, 0-based 11) and silences it.
     (edit,) = disable.edit.changes[uri]
     assert edit.new_text == "# promptlint: ignore[PL201]\n" and edit.range.start == t.Position(11, 0)
     lines = text.splitlines(True)
@@ -119,19 +124,19 @@ async def test_unescaped_brace_quick_fix_and_disable(client: LanguageClient) -> 
 
 @pytest.mark.asyncio
 async def test_fix_all_and_hover(client: LanguageClient) -> None:
-    path = client.root / "chains.py"
-    shutil.copy(CASES / "chains.py", path)
+    path = client.root / "review_chains.py"
+    shutil.copy(CASES / "review_chains.py", path)
     uri = await _open(client, path, "python")
     actions = await client.text_document_code_action_async(t.CodeActionParams(
         text_document=t.TextDocumentIdentifier(uri=uri), range=t.Range(t.Position(0, 0), t.Position(0, 0)),
         context=t.CodeActionContext(diagnostics=[], only=[t.CodeActionKind.SourceFixAll])))
     (fix_all,) = [a for a in actions if a.kind == t.CodeActionKind.SourceFixAll]
-    assert '{{\\"score\\": 1}}' in fix_all.edit.changes[uri][0].new_text
-    # Hover on the `{query}` placeholder (line 4) names where it is declared and used.
+    assert '{{\\"label\\": \\"positive\\"}}' in fix_all.edit.changes[uri][0].new_text
+    # Hover on the `{review_text}` placeholder (line 4) names where it is declared and used.
     line = path.read_text().splitlines()[3]
     hover = await client.text_document_hover_async(t.HoverParams(
-        text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(3, line.index("{query}") + 2)))
-    assert "Placeholder `query`" in hover.contents.value and "not declared" in hover.contents.value
+        text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(3, line.index("{review_text}") + 2)))
+    assert "Placeholder `review_text`" in hover.contents.value and "not declared" in hover.contents.value
     (undeclared,) = _by_name(client, uri, "undeclared-placeholder")
     (unused,) = _by_name(client, uri, "unused-variable")
     hover = await client.text_document_hover_async(t.HoverParams(
@@ -153,8 +158,8 @@ async def test_close_clears_diagnostics(client: LanguageClient) -> None:
 @pytest.mark.asyncio
 async def test_rewrite_code_action_with_default_model(client: LanguageClient) -> None:
     pytest.importorskip("llama_cpp")
-    path = client.root / "run_on_paragraph.txt"
-    shutil.copy(CASES / "run_on_paragraph.txt", path)
+    path = client.root / "library_run_on.txt"
+    shutil.copy(CASES / "library_run_on.txt", path)
     uri = await _open(client, path, "plaintext")
     diag = _by_name(client, uri, "sections-not-separated")[0]
     actions = await client.text_document_code_action_async(t.CodeActionParams(
@@ -175,13 +180,13 @@ async def test_rewrite_code_action_with_default_model(client: LanguageClient) ->
         import ast
 
         command = t.Command(**ast.literal_eval(command))
-    assert command.command == "promptlint.rewrite" and command.arguments == [uri, "run_on_paragraph.txt"]
+    assert command.command == "promptlint.rewrite" and command.arguments == [uri, "library_run_on.txt"]
     result = await client.workspace_execute_command_async(t.ExecuteCommandParams(
         command=command.command, arguments=command.arguments))
     assert result["applied"] is True and result["source"] in ("model", "fallback")
     (params,) = applied
     new_text = params.edit.changes[uri][0].new_text
-    assert "{timetable}" in new_text and "{question}" in new_text
+    assert "{catalogue}" in new_text and "{request}" in new_text
     reports = [v for vs in client.progress_reports.values() for v in vs]
     assert isinstance(reports[0], t.WorkDoneProgressBegin) and reports[0].cancellable
     assert isinstance(reports[-1], t.WorkDoneProgressEnd)
@@ -194,7 +199,7 @@ async def test_rewrite_can_be_cancelled(client: LanguageClient) -> None:
     import asyncio
 
     path = client.root / "vague.txt"
-    shutil.copy(CASES / "vague_blurb.txt", path)
+    shutil.copy(CASES / "vague_request.txt", path)
     uri = await _open(client, path, "plaintext")
     before = set(client.progress_reports)
     task = asyncio.ensure_future(client.workspace_execute_command_async(t.ExecuteCommandParams(

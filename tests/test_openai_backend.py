@@ -82,8 +82,8 @@ def test_generate_with_schema_over_http(server) -> None:  # noqa: ANN001
 def test_cli_rewrite_through_server(server, tmp_path) -> None:  # noqa: ANN001
     import shutil
 
-    shutil.copy(CASES / "vague_blurb.txt", tmp_path / "vague_blurb.txt")
-    proc = subprocess.run([sys.executable, "-m", "promptlint", "rewrite", "vague_blurb.txt", "--backend", "openai",
+    shutil.copy(CASES / "vague_request.txt", tmp_path / "vague_request.txt")
+    proc = subprocess.run([sys.executable, "-m", "promptlint", "rewrite", "vague_request.txt", "--backend", "openai",
                            "--base-url", server, "--max-attempts", "1", "--output-format", "json"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr

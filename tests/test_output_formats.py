@@ -9,7 +9,6 @@ Every test runs the CLI as a real subprocess (``python -m promptlint check
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -21,9 +20,10 @@ import jsonschema
 import pytest
 from jsonschema import validators
 
+from conftest import CASES
+
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = REPO / "tests" / "data" / "sarif-schema-2.1.0.json"
-CASES = Path(os.environ.get("PROMPTLINT_CASES", REPO.parent / "shared" / "cases"))
 EXAMPLES = "fixtures/examples"
 
 RECORD_KEYS = {
@@ -103,7 +103,7 @@ def run_sarif(*args: str, cwd: Path) -> dict:
 def case_file(name: str) -> Path:
     path = CASES / name
     if not path.is_file():
-        pytest.fail(f"sample case {path} not found (set PROMPTLINT_CASES)")
+        pytest.fail(f"sample case {path} not found in the project's own cases")
     return path
 
 
@@ -195,11 +195,11 @@ def test_sarif_results_match_json_output(examples_sarif, examples_json) -> None:
 
 
 def test_partial_fingerprints_survive_an_inserted_line(tmp_path: Path) -> None:
-    target = tmp_path / "chains.py"
-    shutil.copyfile(case_file("chains.py"), target)
+    target = tmp_path / "review_chains.py"
+    shutil.copyfile(case_file("review_chains.py"), target)
 
     def lint() -> list[tuple[str, int, str]]:
-        results = run_sarif("chains.py", cwd=tmp_path)["runs"][0]["results"]
+        results = run_sarif("review_chains.py", cwd=tmp_path)["runs"][0]["results"]
         return [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"],
                  r["partialFingerprints"]["promptlint/v1"]) for r in results]
 
@@ -235,9 +235,9 @@ def test_partial_fingerprints_survive_an_inserted_line_for_call_site_prompt(tmp_
 
 
 def test_fingerprint_does_not_depend_on_dot_slash_spelling(tmp_path: Path) -> None:
-    shutil.copyfile(case_file("chains.py"), tmp_path / "chains.py")
-    plain = run_sarif("chains.py", cwd=tmp_path)["runs"][0]["results"]
-    dotted = run_sarif("./chains.py", cwd=tmp_path)["runs"][0]["results"]
+    shutil.copyfile(case_file("review_chains.py"), tmp_path / "review_chains.py")
+    plain = run_sarif("review_chains.py", cwd=tmp_path)["runs"][0]["results"]
+    dotted = run_sarif("./review_chains.py", cwd=tmp_path)["runs"][0]["results"]
     assert len(plain) == len(dotted) > 0
     assert [r["locations"] for r in plain] == [r["locations"] for r in dotted]
     assert [r["partialFingerprints"] for r in plain] == [r["partialFingerprints"] for r in dotted]
@@ -286,20 +286,21 @@ def test_json_records_shape(examples_json) -> None:
 
 
 def test_json_unescaped_brace_position_and_fix(tmp_path: Path) -> None:
-    shutil.copyfile(case_file("extraction_templates.py"), tmp_path / "extraction_templates.py")
-    records = run_json("extraction_templates.py", cwd=tmp_path)
+    shutil.copyfile(case_file("parsing_templates.py"), tmp_path / "parsing_templates.py")
+    records = run_json("parsing_templates.py", cwd=tmp_path)
     braces = [r for r in records if r["name"] == "unescaped-brace"]
-    assert len(braces) == 1, braces  # SAFE_RECORD_TMPL doubles its braces
+    assert len(braces) == 1, braces  # CONTACT_CARD_SAFE_TMPL doubles its braces
     rec = braces[0]
     assert rec["code"] == "PL201"
-    assert rec["path"] == "extraction_templates.py"
-    assert rec["prompt_id"] == "extraction_templates.py::RECORD_TMPL"
+    assert rec["path"] == "parsing_templates.py"
+    assert rec["prompt_id"] == "parsing_templates.py::CONTACT_CARD_TMPL"
+    # The JSON example is line 18, 70 characters long: the span covers all of it.
     assert (rec["line"], rec["column"]) == (18, 1)
-    assert (rec["end_line"], rec["end_column"]) == (18, 54)
+    assert (rec["end_line"], rec["end_column"]) == (18, 71)
     assert rec["severity"] == "error"
     assert rec["fix"]["applicability"] == "safe"
     edits = [(e["content"], e["line"], e["column"], e["end_line"], e["end_column"]) for e in rec["fix"]["edits"]]
-    assert edits == [("{", 18, 1, 18, 1), ("}", 18, 54, 18, 54)]
+    assert edits == [("{", 18, 1, 18, 1), ("}", 18, 71, 18, 71)]
 
 
 # --------------------------------------------------------------------------- github / concise

@@ -13,11 +13,11 @@ from promptlint.config import load_settings
 from promptlint.rewrite import facts, new_facts, python_literal, rewrite_prompt, select_prompts
 
 GOOD = {
-    "context": "You are a careful travel assistant for a rail company. Timetable excerpt: {timetable}",
-    "constraints": ["Never invent train times.", "Only use the timetable excerpt."],
-    "task": "Answer the traveller's question about connections: {question}",
-    "output_contract": "A numbered list of legs with departure and arrival times.",
-    "stop_condition": "If the timetable does not cover the route, say that you cannot tell and ask which station they start from.",
+    "context": "You are a friendly reference librarian at a public library. Catalogue extract: {catalogue}",
+    "constraints": ["Only recommend books that appear in the catalogue extract.", "Never make up titles or authors."],
+    "task": "Suggest something to read for the patron's request: {request}",
+    "output_contract": "Up to five titles as a bulleted list with the author and shelf code of each.",
+    "stop_condition": "If nothing in the catalogue fits, say so and ask the patron which genre they enjoy.",
     "verification": "",
     "changes": ["Split the run-on paragraph into labelled parts."],
 }
@@ -41,7 +41,7 @@ class ScriptedBackend:
 
 
 def _run(backend, attempts: int = 4):  # noqa: ANN001, ANN202
-    path = "run_on_paragraph.txt"
+    path = "library_run_on.txt"
     text = (CASES / path).read_text()
     settings = load_settings(None)
     (prompt,) = select_prompts(path, text, "text", settings, None)
@@ -49,47 +49,50 @@ def _run(backend, attempts: int = 4):  # noqa: ANN001, ANN202
 
 
 def test_each_bad_answer_is_rejected_then_a_good_one_accepted() -> None:
-    added_number = dict(GOOD, constraints=["Never invent train times.", "Answer within 30 seconds."])
-    dropped = dict(GOOD, task="Answer the traveller's question about connections.")
+    added_number = dict(GOOD, constraints=[*GOOD["constraints"], "Answer within 30 seconds."])
+    dropped = dict(GOOD, task="Suggest something to read for the patron's request.")
     backend = ScriptedBackend([json.dumps(added_number), json.dumps(dropped), '{"context": "unterminated',
                                json.dumps(GOOD)])
     result = _run(backend)
     assert result.attempts[0].failures == ["adds a fact the original lacks: number '30'"]
-    assert result.attempts[1].failures == ["drops placeholder 'question'"]
+    assert result.attempts[1].failures == ["drops placeholder 'request'"]
     assert len(result.attempts[2].failures) == 1 and result.attempts[2].failures[0].startswith("is not valid JSON")
     assert "number '30'" in backend.prompts[1]
-    assert "drops placeholder 'question'" in backend.prompts[2]
+    assert "drops placeholder 'request'" in backend.prompts[2]
     assert result.source == "model" and len(result.attempts) == 4 and result.attempts[3].failures == []
-    assert "{timetable}" in result.new_text and "{question}" in result.new_text
+    assert "{catalogue}" in result.new_text and "{request}" in result.new_text
     assert "Verification: TODO:" in result.new_text
     assert result.changes == ["Split the run-on paragraph into labelled parts."]
 
 
 def test_added_placeholder_and_truncation_are_rejected_then_fallback() -> None:
-    added = dict(GOOD, context=GOOD["context"] + " Station: {station}")
+    added = dict(GOOD, context=GOOD["context"] + " Branch: {branch}")
     backend = ScriptedBackend([json.dumps(added), json.dumps(GOOD)[:40]], ["stop", "length"])
     result = _run(backend, attempts=2)
-    assert result.attempts[0].failures == ["adds placeholder 'station'"]
+    assert result.attempts[0].failures == ["adds placeholder 'branch'"]
     assert result.attempts[1].failures == ["was cut off at the token limit (truncated JSON)"]
     assert result.source == "fallback"
     assert any("failed the checks 2 time(s)" in c for c in result.changes)
-    assert "Constraints:\n- You must never invent train times." in result.new_text
+    assert ("Constraints:\n- You must only recommend books that appear in the catalogue extract below.\n"
+            "- Never make up titles or authors.") in result.new_text
 
 
 def test_python_rewrite_keeps_quotes_and_only_that_literal(tmp_path) -> None:  # noqa: ANN001
-    path = "extraction_templates.py"
+    path = "parsing_templates.py"
     text = (CASES / path).read_text()
     settings = load_settings(None)
-    (prompt,) = select_prompts(path, text, "python", settings, "RECORD_TMPL")
+    (prompt,) = select_prompts(path, text, "python", settings, "CONTACT_CARD_TMPL")
     result = rewrite_prompt(prompt, path, text, "python", settings, None)
     libcst.parse_module(result.file_after)
     assert result.source == "fallback"
-    before, after = text.split("RECORD_TMPL = ")[0], result.file_after.split("RECORD_TMPL = ")[0]
+    before, after = text.split("CONTACT_CARD_TMPL = ")[0], result.file_after.split("CONTACT_CARD_TMPL = ")[0]
     assert before == after
-    assert result.file_after.endswith(text[text.index("SAFE_RECORD_TMPL"):])
-    # The JSON example's braces are escaped for str.format.
-    assert '{{"vendor": "ACME", "total": 12.50, "currency": "EUR"}}' in result.file_after
-    assert "{invoice}" in result.file_after
+    assert result.file_after.endswith(text[text.index("CONTACT_CARD_SAFE_TMPL"):])
+    # In the rewritten literal (not the untouched safe copy below it), the JSON
+    # example's braces are escaped for str.format and the placeholder survives.
+    rewritten = result.file_after[len(after):result.file_after.index("CONTACT_CARD_SAFE_TMPL")]
+    assert '{{"name": "Dana Reyes", "phone": "+1 555 0100", "company": "Northwind"}}' in rewritten
+    assert "{signature}" in rewritten
 
 
 def test_facts() -> None:
@@ -112,7 +115,7 @@ def test_a_rewrite_that_drops_the_original_is_rejected() -> None:
     fails = result.attempts[0].failures
     assert any(f.startswith("gives the task as a stub") for f in fails)
     assert result.source == "fallback"
-    thin = dict(GOOD, constraints=[], stop_condition="", output_contract="A numbered list of legs.",
-                context="Timetable excerpt: {timetable}")
+    thin = dict(GOOD, constraints=[], stop_condition="", output_contract="A bulleted list of titles.",
+                context="Catalogue extract: {catalogue}")
     result = _run(ScriptedBackend([json.dumps(thin)]), attempts=1)
     assert any("of the original's wording" in f for f in result.attempts[0].failures)

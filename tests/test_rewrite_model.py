@@ -26,9 +26,10 @@ from promptlint.rewrite import rewrite_prompt, select_prompts
 pytest.importorskip("llama_cpp", reason="the llama extra is part of the dev install")
 
 TARGETS = [
-    ("vague_blurb.txt", None), ("run_on_paragraph.txt", None),
-    ("extraction_templates.py", "KEYWORD_TMPL"), ("extraction_templates.py", "RECORD_TMPL"),
-    ("chains.py", "qa_prompt"), ("chains.py", "grader"), ("app_openai.py", "SYSTEM_PROMPT"),
+    ("vague_request.txt", None), ("library_run_on.txt", None),
+    ("parsing_templates.py", "TAGS_TMPL"), ("parsing_templates.py", "CONTACT_CARD_TMPL"),
+    ("review_chains.py", "summary_prompt"), ("review_chains.py", "sentiment"),
+    ("forecast_openai.py", "SYSTEM_PROMPT"),
 ]
 STRUCTURE = {"missing-task", "missing-output-contract", "sections-not-separated"}
 
@@ -64,19 +65,19 @@ def test_rewrite_with_default_model(backend, filename: str, prompt_id: str | Non
 
 
 def test_cli_rewrite_write_with_default_model(tmp_path) -> None:  # noqa: ANN001
-    target = tmp_path / "run_on_paragraph.txt"
-    shutil.copy(CASES / "run_on_paragraph.txt", target)
-    proc = subprocess.run([sys.executable, "-m", "promptlint", "rewrite", "run_on_paragraph.txt", "--write",
+    target = tmp_path / "library_run_on.txt"
+    shutil.copy(CASES / "library_run_on.txt", target)
+    proc = subprocess.run([sys.executable, "-m", "promptlint", "rewrite", "library_run_on.txt", "--write",
                            "--max-attempts", "1", "--n-ctx", "2048"], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "attempt 1/1" in proc.stderr
-    assert proc.stdout.startswith("# run_on_paragraph.txt: rewritten by ")
+    assert proc.stdout.startswith("# library_run_on.txt: rewritten by ")
     new = target.read_text()
-    assert "{timetable}" in new and "{question}" in new and new != (CASES / "run_on_paragraph.txt").read_text()
+    assert "{catalogue}" in new and "{request}" in new and new != (CASES / "library_run_on.txt").read_text()
     check = subprocess.run([sys.executable, "-m", "promptlint", "check", "--no-cache", "--select",
-                            "PL003,PL004,PL007", "run_on_paragraph.txt"], cwd=tmp_path, capture_output=True, text=True)
+                            "PL003,PL004,PL007", "library_run_on.txt"], cwd=tmp_path, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
-    assert [p.name for p in tmp_path.iterdir()] == ["run_on_paragraph.txt"]  # no temp file left behind
+    assert [p.name for p in tmp_path.iterdir()] == ["library_run_on.txt"]  # no temp file left behind
 
 
 def test_missing_model_file_is_one_line_exit_2(tmp_path) -> None:  # noqa: ANN001
