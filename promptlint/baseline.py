@@ -26,8 +26,6 @@ small diffs.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .model import Finding
+from .source import WriteError, write_atomic
 from .output.fingerprint import _LINE_IN_ID, fingerprint, normal_path
 
 BASELINE_VERSION = 1
@@ -66,7 +65,7 @@ def baseline_entry(f: Finding) -> dict:
 
 def write_baseline(findings: Iterable[Finding], path: str) -> int:
     """Write the unsuppressed ``findings`` to the baseline file ``path``,
-    atomically (a temp file in the same folder, then ``os.replace``).
+    atomically (:func:`promptlint.source.write_atomic`).
 
     Returns the number of entries written. Raises
     :class:`~promptlint.errors.UsageError` naming ``path`` when it cannot be
@@ -76,36 +75,12 @@ def write_baseline(findings: Iterable[Finding], path: str) -> int:
     entries.sort(key=lambda e: (e["path"], e["prompt_id"] or "", e["code"], e["fingerprint"], e["message"]))
     text = json.dumps({"version": BASELINE_VERSION, "tool": "promptlint", "findings": entries},
                       indent=2, ensure_ascii=False) + "\n"
-    target = Path(path)
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                   suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as exc:
-        raise UsageError(f"cannot write baseline: {exc.strerror or exc}", path) from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        write_atomic(path, text)
+    except WriteError as exc:
+        raise UsageError(f"cannot write baseline: {exc}", path) from None
     return len(entries)
 
-
-def _file_mode(target: Path) -> int:
-    """The permission bits for the new file: those of the file it replaces, or
-    the usual ``0o666`` less the umask (``mkstemp`` alone would give ``0o600``)."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 @dataclass

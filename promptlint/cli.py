@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from .errors import UsageError
+from .source import read_source, write_atomic
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Lint LLM prompt templates against the prompt contract.")
@@ -106,7 +107,7 @@ def check(
     if fix or diff:
         results = []
         for r in report.results:
-            text, _ = engine.read_source(r.path)
+            text, _ = read_source(r.path)
             if text is None or not any(engine.fixable(f, unsafe_fixes) for f in r.findings):
                 results.append(r)
                 continue
@@ -122,7 +123,7 @@ def check(
                     results.append(r)
                     continue
                 try:
-                    engine.write_atomic(r.path, new, text)
+                    write_atomic(r.path, new, text)
                 except (RuntimeError, OSError) as exc:
                     # Keep going: the other files still get their fixes; the run exits 2.
                     message = exc if isinstance(exc, RuntimeError) else f"{r.path}: cannot write: {exc.strerror or exc}"
@@ -160,7 +161,7 @@ def check(
 
         for f in findings:
             if f.path not in sources:
-                sources[f.path] = engine.read_source(f.path)[0] or ""
+                sources[f.path] = read_source(f.path)[0] or ""
         console = Console(highlight=False, soft_wrap=True)
         full.render(findings, console, sources, show_suppressed)
         n_fixable = sum(1 for f in active if f.fix and f.fix.applicability == "safe")
@@ -324,7 +325,7 @@ def rewrite(
             be = make_backend(backend, model=model, base_url=base_url, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers,
                               seed=seed, timeout=timeout, deadline=deadline, config=settings.model)
         for path, pid in pairs:
-            text, problem = engine.read_source(path)
+            text, problem = read_source(path)
             if text is None:
                 raise RewriteError(f"{path}: {problem}")
             kind = kind_for_path(path)
@@ -342,7 +343,7 @@ def rewrite(
                 current = r.file_after
                 results.append(r)
             if write and current != text:
-                engine.write_atomic(path, current, text)
+                write_atomic(path, current, text)
     except (BackendError, RewriteError) as exc:
         _fail(str(exc))
         return

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 import traceback
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from .checks import CheckContext, get_check
 from .config import Settings
 from .extract import extract
 from .model import PART_NAMES, Finding, LineIndex, Prompt, Span
+from .source import WriteError, read_source, reparses, write_atomic
 from .suppress import apply as apply_suppressions
 from .suppress import front_matter_directive, parse_directives
 
@@ -61,22 +61,6 @@ class Report:
     def errors(self) -> list[FileResult]:
         """Results where promptlint failed internally."""
         return [r for r in self.results if r.error]
-
-
-def read_source(path: str) -> tuple[str | None, str | None]:
-    """Read and decode ``path`` as UTF-8 (a BOM is dropped).
-
-    Returns ``(text, None)`` or ``(None, problem)`` for unreadable or
-    non-UTF-8 files.
-    """
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        return None, f"cannot read file: {exc.strerror or exc}"
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError as exc:
-        return None, f"file is not UTF-8 text (byte {exc.start})"
 
 
 def _file_finding(settings: Settings, path: str, span: Span, code_name: str, **fields: str) -> Finding | None:
@@ -278,12 +262,9 @@ def _save_cache(path: Path, data: dict) -> None:
         if not (top / ".gitignore").exists():
             (top / ".gitignore").write_text("# Created by promptlint\n*\n")
             (top / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+        write_atomic(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+    except (OSError, WriteError):
+        pass  # an unwritable cache folder means a cold cache next time, not a failed run
 
 
 def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, jobs: int | None = None,
@@ -368,31 +349,6 @@ def fixable(f: Finding, unsafe: bool) -> bool:
     return f.fix.applicability == "safe" or (unsafe and f.fix.applicability == "unsafe")
 
 
-def reparses(path: str, text: str, kind: str) -> bool:
-    """Does ``text`` still parse as a file of ``kind``? (Python via libcst,
-    JSON via json, YAML via PyYAML; other kinds always do.)"""
-    try:
-        if kind == "python":
-            import libcst
-
-            libcst.parse_module(text)
-        elif kind == "contract":
-            import yaml
-
-            yaml.safe_load(text)
-        elif kind == "json":
-            import json
-
-            json.loads(text)
-        elif kind == "yaml":
-            import yaml
-
-            list(yaml.safe_load_all(text))
-    except Exception:  # noqa: BLE001
-        return False
-    return True
-
-
 def fix_text(path: str, text: str, kind: str, settings: Settings, *, unsafe: bool = False,
              max_rounds: int = 10) -> tuple[str, int, FileResult]:
     """Apply fixes to ``text`` until none is left (at most ``max_rounds``
@@ -408,7 +364,7 @@ def fix_text(path: str, text: str, kind: str, settings: Settings, *, unsafe: boo
             break
         edits, fixes = _group_edits(result.findings, unsafe)
         new_text, count = apply_edits(text, edits)
-        if count == 0 or new_text == text or not reparses(path, new_text, kind):
+        if count == 0 or new_text == text or not reparses(new_text, kind):
             break
         text = new_text
         applied += fixes
@@ -435,23 +391,3 @@ def _group_edits(findings: list[Finding], unsafe: bool) -> tuple[list, int]:
         spans.extend((e.start, e.end) for e in edits)
         fixes += 1
     return taken, fixes
-
-
-def write_atomic(path: str, text: str, expected_before: str) -> None:
-    """Write ``text`` to ``path`` through a temp file and rename, only if the
-    file still holds ``expected_before``. Raises ``RuntimeError`` when the file
-    changed since it was read."""
-    current, _ = read_source(path)
-    if current != expected_before:
-        raise RuntimeError(f"{path}: file changed on disk since it was read; not written")
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -296,9 +296,9 @@ def check_invariants(analysis: Analysis, new_text: str, path: str, file_text: st
         new_file = replace_message(file_text, msg, new_text, kind)
     except RewriteError as exc:
         return failures + [str(exc)], None
-    from .engine import reparses
+    from .source import reparses
 
-    if not reparses(path, new_file, kind):
+    if not reparses(new_file, kind):
         return failures + ["the file no longer parses"], None
     again = extract(path, new_file, kind, settings)
     twin = next((p for p in again.prompts if p.id == prompt.id), None)

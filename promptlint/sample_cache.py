@@ -16,18 +16,9 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
-from .backends import Generation
+from .backends.base import Generation
+from .paths import cache_dir
 from .errors import UsageError
-
-
-def cache_dir() -> Path:
-    """``$PROMPTLINT_CACHE_DIR`` or the platform's user cache folder for promptlint."""
-    env = os.environ.get("PROMPTLINT_CACHE_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("promptlint"))
 
 
 _FILE_SHA: dict[tuple[str, int, float], str] = {}

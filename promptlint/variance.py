@@ -349,7 +349,7 @@ def evaluate_contract(lc: LoadedContract, settings, backend, *, samples: int | N
     """
     import hashlib
 
-    from .engine import read_source
+    from .source import read_source
     from .extract import extract, kind_for_path
     from .render import RenderError, render_prompt
     from .sample_cache import sample_key

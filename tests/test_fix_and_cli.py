@@ -11,7 +11,8 @@ import libcst
 
 from conftest import CASES
 from promptlint.config import load_settings
-from promptlint.engine import fix_text, write_atomic
+from promptlint.engine import fix_text
+from promptlint.source import write_atomic
 
 
 def _run(cwd, *args):  # noqa: ANN001, ANN202

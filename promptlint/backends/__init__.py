@@ -10,49 +10,9 @@ context) is a :class:`BackendError` with a one-line message.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Protocol
+from .base import Backend, BackendError, Generation
 
-
-class BackendError(Exception):
-    """A backend cannot run: the message is one line a user can act on (exit 2)."""
-
-
-@dataclass
-class Generation:
-    """One model answer.
-
-    ``tokens_in``/``tokens_out`` are token counts (``tokens_in`` is ``None``
-    when an OpenAI-compatible server reports no usage while streaming);
-    ``finish_reason`` is
-    ``stop`` or ``length`` (cut at ``max_tokens``); ``ttft_ms`` is the time from
-    the request to the first token and ``ttlt_ms`` to the last one, in
-    milliseconds; ``model`` names the model that answered.
-    """
-
-    text: str
-    tokens_in: int | None
-    tokens_out: int
-    finish_reason: str
-    ttft_ms: float
-    ttlt_ms: float
-    model: str
-
-
-class Backend(Protocol):
-    """What promptlint needs from a model.
-
-    ``generate`` returns a :class:`Generation`; with ``schema`` the answer is
-    constrained to that JSON Schema (as far as the backend can). ``on_token``
-    is called with each text piece as it streams. Raises :class:`BackendError`.
-    """
-
-    name: str
-    model_id: str
-    sampling_mode: str  # "batched" (all samples decoded together) or "sequential"
-
-    def generate(self, prompt: str, *, max_tokens: int = 512, temperature: float = 0.2, seed: int | None = None,
-                 schema: dict | None = None, on_token: Callable[[str], None] | None = None) -> Generation: ...
+__all__ = ["Backend", "BackendError", "Generation", "make_backend"]
 
 
 def make_backend(kind: str | None = None, *, model: str | None = None, base_url: str | None = None,

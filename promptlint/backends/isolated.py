@@ -33,7 +33,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
-from . import BackendError, Generation
+from .base import BackendError, Generation
 
 
 class BackendCrashed(BackendError):
@@ -53,7 +53,7 @@ class BackendCrashed(BackendError):
 
 
 def _log_dir() -> Path:
-    from ..sample_cache import cache_dir
+    from ..paths import cache_dir
 
     folder = cache_dir() / "logs"
     try:

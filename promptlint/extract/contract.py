@@ -16,7 +16,7 @@ def extract_contract(path: str, text: str, index: LineIndex, settings) -> Extrac
     A contract that does not load is one :class:`ParseProblem` at its position.
     """
     from ..contracts import load_contracts
-    from ..engine import read_source
+    from ..source import read_source
     from ..errors import UsageError
     from . import extract, kind_for_path
 
