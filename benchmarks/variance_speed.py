@@ -62,13 +62,14 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None, help="CPU threads for every step (default: sample_many's: half the cores for one-token steps, all "
                     "for prefill and batched steps)")
     ap.add_argument("--extra-buffers", choices=("auto", "on", "off"), default="auto")
+    ap.add_argument("--model", default=None, help="a GGUF path or packaged model name (default: promptlint's default)")
     args = ap.parse_args()
 
-    from promptlint.backends.llama import default_model_path
+    from promptlint.backends.llama import resolve_model_path
     from promptlint.backends.loader import extra_buffer_types_policy
     from promptlint.backends.llama_batch import _threads, count_tokens, sample_many
 
-    path = str(default_model_path())
+    path = str(resolve_model_path(args.model))
     prompt = build_prompt(args.sentences)
     t0 = time.perf_counter()
     extra = {"auto": None, "on": True, "off": False}[args.extra_buffers]

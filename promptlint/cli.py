@@ -297,11 +297,11 @@ def rewrite(
     """Restructure prompts into the contract parts with a local model, check the result, show or write it."""
     import json
 
-    from . import engine
     from .backends import BackendError, make_backend
     from .config import load_settings
     from .extract import kind_for_path
-    from .rewrite import RewriteError, rewrite_prompt, select_prompts
+    from .rewrite import rewrite_prompt, select_prompts
+    from .writeback import RewriteError
 
     pairs = [(t.split("::", 1)[0], t.split("::", 1)[1] if "::" in t else None) for t in targets]
     try:

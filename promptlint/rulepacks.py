@@ -148,14 +148,15 @@ def _rule_validator():  # noqa: ANN202
     return Draft202012Validator(RULE_SCHEMA)
 
 
-def parse_rule(text: str, source: str, pack: str) -> Rule:
-    """Parse and validate one rule file's ``text``.
+def parse_rule(text: str, source: str, pack: str, known_checks: frozenset[str]) -> Rule:
+    """Parse and validate one rule file's ``text``; ``known_checks`` are the
+    check kinds a rule may name (the registry lives with the checks, which
+    consume it: :data:`promptlint.checks.CHECK_KINDS`).
 
     Raises :class:`UsageError` naming ``source`` and the line/column of the
     offending YAML node when the YAML or the schema check fails, or the check
     kind is unknown.
     """
-    from .checks import CHECK_KINDS
 
     node, data = _load_yaml(text, source)
     if node is None or not isinstance(data, dict):
@@ -168,9 +169,9 @@ def parse_rule(text: str, source: str, pack: str) -> Rule:
         at = yaml_node_at(node, list(err.absolute_path))
         mark = at.start_mark
         raise UsageError(schema_error_message(err), source, mark.line + 1, mark.column + 1)
-    if data["check"] not in CHECK_KINDS:
+    if data["check"] not in known_checks:
         at = yaml_node_at(node, ["check"]).start_mark
-        raise UsageError(f"unknown check kind {data['check']!r} (known: {', '.join(sorted(CHECK_KINDS))})",
+        raise UsageError(f"unknown check kind {data['check']!r} (known: {', '.join(sorted(known_checks))})",
                          source, at.line + 1, at.column + 1)
     for key, value in (data.get("options") or {}).items():
         if key in REGEX_OPTIONS:
@@ -184,7 +185,7 @@ def parse_rule(text: str, source: str, pack: str) -> Rule:
     return Rule(pack=pack, source=source, **{k: v for k, v in data.items()})
 
 
-def _read_pack(root, pack: str, label: str) -> tuple[list[Rule], dict | None, list[bytes]]:
+def _read_pack(root, pack: str, label: str, known_checks: frozenset[str]) -> tuple[list[Rule], dict | None, list[bytes]]:
     rules: list[Rule] = []
     vocab = None
     blobs: list[bytes] = []
@@ -201,23 +202,24 @@ def _read_pack(root, pack: str, label: str) -> tuple[list[Rule], dict | None, li
         if entry.name.startswith("vocabulary."):
             _, vocab = _load_yaml(text, source)
             continue
-        rules.append(parse_rule(text, source, pack))
+        rules.append(parse_rule(text, source, pack, known_checks))
     return rules, vocab, blobs
 
 
 @lru_cache(maxsize=8)
-def load_rules(extra_paths: tuple[str, ...] = ()) -> RuleSet:
-    """Load the core pack and the packs at ``extra_paths`` (folders).
+def load_rules(extra_paths: tuple[str, ...], known_checks: frozenset[str]) -> RuleSet:
+    """Load the core pack and the packs at ``extra_paths`` (folders); rules may
+    name only ``known_checks`` (see :func:`parse_rule`).
 
     Raises :class:`UsageError` for a missing folder, an invalid rule, or two
     rules sharing a code or name.
     """
-    rules, vocab, blobs = _read_pack(core_pack_root(), "core", "rules/core")
+    rules, vocab, blobs = _read_pack(core_pack_root(), "core", "rules/core", known_checks)
     for p in extra_paths:
         path = Path(p)
         if not path.is_dir():
             raise UsageError(f"rule pack folder {p!r} does not exist")
-        more, more_vocab, more_blobs = _read_pack(path, path.name, str(path))
+        more, more_vocab, more_blobs = _read_pack(path, path.name, str(path), known_checks)
         rules += more
         blobs += more_blobs
         if more_vocab:
@@ -235,6 +237,9 @@ def load_rules(extra_paths: tuple[str, ...] = ()) -> RuleSet:
     return RuleSet(tuple(sorted(rules, key=lambda r: r.code)), vocab or {}, digest)
 
 
+@lru_cache(maxsize=1)
 def load_vocabulary_data() -> dict:
-    """The parsed ``vocabulary.yml`` of the core pack."""
-    return load_rules().vocabulary
+    """The parsed ``vocabulary.yml`` of the core pack (labels and cues per part)."""
+    entry = core_pack_root() / "vocabulary.yml"
+    _, vocab = _load_yaml(entry.read_text(encoding="utf-8"), "rules/core/vocabulary.yml")
+    return vocab or {}

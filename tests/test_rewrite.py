@@ -10,7 +10,8 @@ import libcst
 from conftest import CASES
 from promptlint.backends import Generation
 from promptlint.config import load_settings
-from promptlint.rewrite import facts, new_facts, python_literal, rewrite_prompt, select_prompts
+from promptlint.rewrite import facts, new_facts, rewrite_prompt, select_prompts
+from promptlint.writeback import python_literal
 
 GOOD = {
     "context": "You are a friendly reference librarian at a public library. Catalogue extract: {catalogue}",

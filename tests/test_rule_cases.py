@@ -14,6 +14,7 @@ import yaml
 from promptlint.config import load_settings
 from promptlint.engine import fix_text, lint_text
 from promptlint.extract import kind_for_path
+from promptlint.checks import CHECK_KINDS
 from promptlint.rulepacks import load_rules
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
@@ -30,7 +31,7 @@ def _cases():
 def test_rule_case(rule: str, case: dict, tmp_path, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.chdir(tmp_path)
     settings = load_settings(None, select=[rule, "unused-suppression"] if rule != "unused-suppression" else ["ALL"])
-    r = load_rules().by_key(rule)
+    r = load_rules((), frozenset(CHECK_KINDS)).by_key(rule)
     assert r is not None
     name = case.get("file", "prompt.txt")
     text = case.get("pass_str", case.get("fail_str"))
@@ -56,5 +57,5 @@ def test_rule_case(rule: str, case: dict, tmp_path, monkeypatch) -> None:  # noq
 
 def test_every_rule_has_cases() -> None:
     have = {p.stem for p in RULES_DIR.glob("*/tests/*.yml")}
-    missing = [r.code for r in load_rules().rules if r.code not in have]
+    missing = [r.code for r in load_rules((), frozenset(CHECK_KINDS)).rules if r.code not in have]
     assert missing == []

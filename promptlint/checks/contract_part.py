@@ -30,7 +30,7 @@ def scaffold_fix(ctx: CheckContext, part: str) -> Fix | None:
     blocks; any other prompt is rewritten into one labelled block per part.
     ``None`` when the prompt's text cannot be written back safely."""
     from ..restructure import restructure
-    from ..rewrite import RewriteError, escape_for_syntax, protected_spans, replace_message
+    from ..writeback import RewriteError, escape_for_syntax, protected_spans, replace_message
 
     a = ctx.analysis
     msg = a.prompt.main

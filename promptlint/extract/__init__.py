@@ -8,54 +8,10 @@ source map from prompt-text offsets to file offsets) and the parse errors met.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import PurePath
+from ..model import LineIndex
+from .base import Extraction, ParseProblem, kind_for_path
 
-from ..model import LineIndex, Prompt
-
-TEXT_SUFFIXES = {".md", ".txt", ".prompt", ".j2", ".jinja", ".jinja2", ".mdx", ".markdown"}
-
-
-@dataclass
-class ParseProblem:
-    """A file (or part of one) that does not parse: ``offset`` is a 0-based
-    file offset, ``message`` a one-line description."""
-
-    offset: int
-    message: str
-
-
-@dataclass
-class Extraction:
-    """What an extractor found in one file.
-
-    ``front_matter`` is the parsed YAML front matter of a prompt file (used for
-    suppressions), ``None`` when there is none. ``only_checks`` limits the
-    check kinds run on these prompts (contract files run only ``contract``).
-    """
-
-    prompts: list[Prompt] = field(default_factory=list)
-    problems: list[ParseProblem] = field(default_factory=list)
-    front_matter: dict | None = None
-    comment_style: str = "none"
-    only_checks: tuple[str, ...] | None = None
-
-
-def kind_for_path(path: str) -> str:
-    """The extractor kind for ``path``: python, prompty, contract, json, yaml or text."""
-    p = PurePath(path)
-    suffix = p.suffix.lower()
-    if p.name.lower().endswith((".contract.yaml", ".contract.yml", ".contracts.yaml", ".contracts.yml")):
-        return "contract"
-    if suffix in (".py", ".pyi"):
-        return "python"
-    if suffix == ".prompty":
-        return "prompty"
-    if suffix == ".json":
-        return "json"
-    if suffix in (".yaml", ".yml"):
-        return "yaml"
-    return "text"
+__all__ = ["Extraction", "ParseProblem", "extract", "kind_for_path"]
 
 
 def extract(path: str, text: str, kind: str, settings, index: LineIndex | None = None) -> Extraction:  # noqa: ANN001
@@ -73,9 +29,9 @@ def extract(path: str, text: str, kind: str, settings, index: LineIndex | None =
 
         return extract_prompty(path, text, index, settings)
     if kind == "contract":
-        from .contract import extract_contract
+        from .contract_file import extract_contract
 
-        return extract_contract(path, text, index, settings)
+        return extract_contract(path, text, index, settings, extract)
     if kind in ("json", "yaml"):
         from .structured import extract_structured
 

@@ -13,7 +13,7 @@ import re
 import yaml
 
 from ..model import Declaration, LineIndex, Message, Prompt, SourceMap, Span
-from . import Extraction, ParseProblem
+from .base import Extraction, ParseProblem
 from .text import split_front_matter
 
 _ROLE_LINE = re.compile(r"^[ \t]*(system|user|assistant|developer)[ \t]*:[ \t]*$", re.M | re.I)

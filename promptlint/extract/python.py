@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from ..model import Declaration, LineIndex, Message, Placeholder, Prompt, SourceMap, Span
-from . import Extraction, ParseProblem
+from .base import Extraction, ParseProblem
 from .callsites import CallSite  # noqa: F401 - re-exported for configuration code
 from .align import decode_python_body
 

@@ -23,7 +23,7 @@ import yaml
 
 from ..model import Declaration, LineIndex, Message, Prompt, Span
 from ..template import detect_syntax
-from . import Extraction, ParseProblem
+from .base import Extraction, ParseProblem
 from .align import align
 
 TEXT_KEYS = ("template", "prompt", "content", "text", "system", "system_prompt", "instructions", "instruction")

@@ -13,7 +13,7 @@ import yaml
 
 from ..model import LineIndex, Message, Prompt, SourceMap
 from ..template import detect_syntax
-from . import Extraction, ParseProblem
+from .base import Extraction, ParseProblem
 
 _FRONT = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 JINJA_SUFFIXES = (".j2", ".jinja", ".jinja2")

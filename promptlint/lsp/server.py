@@ -416,7 +416,6 @@ def hover(ls: PromptlintServer, params: t.HoverParams) -> t.Hover | None:
     from ..analysis import analyse
     from ..extract import extract
     from ..model import LineIndex, Position
-    from ..rulepacks import load_rules
 
     uri = params.text_document.uri
     doc = ls.workspace.get_text_document(uri)
@@ -444,11 +443,10 @@ def hover(ls: PromptlintServer, params: t.HoverParams) -> t.Hover | None:
                 return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text))
     _, result = ls.results.get(uri, (None, None))
     line, col = pos.line + 1, pos.character + 1
-    rules = load_rules(tuple())
     for f in (result.findings if result else []):
         if (f.span.start.line, f.span.start.column) <= (line, col) < (f.span.end.line, f.span.end.column) or (
                 f.span.start.line == line and f.span.start == f.span.end):
-            rule = rules.by_key(f.code) or settings.ruleset.by_key(f.code)
+            rule = settings.ruleset.by_key(f.code)
             if rule is None:
                 continue
             text = (f"**{rule.name}** ({rule.code}, {rule.severity})\n\n{' '.join(rule.docs['why'].split())}\n\n"

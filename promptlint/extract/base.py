@@ -1,0 +1,53 @@
+"""What every extractor shares: :class:`Extraction` (what one file holds),
+:class:`ParseProblem` and :func:`kind_for_path` (the bottom of
+:mod:`promptlint.extract`; the extractors import this, the package's
+:func:`~promptlint.extract.extract` dispatches to them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from ..model import Prompt
+
+
+@dataclass
+class ParseProblem:
+    """A file (or part of one) that does not parse: ``offset`` is a 0-based
+    file offset, ``message`` a one-line description."""
+
+    offset: int
+    message: str
+
+
+@dataclass
+class Extraction:
+    """What an extractor found in one file.
+
+    ``front_matter`` is the parsed YAML front matter of a prompt file (used for
+    suppressions), ``None`` when there is none. ``only_checks`` limits the
+    check kinds run on these prompts (contract files run only ``contract``).
+    """
+
+    prompts: list[Prompt] = field(default_factory=list)
+    problems: list[ParseProblem] = field(default_factory=list)
+    front_matter: dict | None = None
+    comment_style: str = "none"
+    only_checks: tuple[str, ...] | None = None
+
+
+def kind_for_path(path: str) -> str:
+    """The extractor kind for ``path``: python, prompty, contract, json, yaml or text."""
+    p = PurePath(path)
+    suffix = p.suffix.lower()
+    if p.name.lower().endswith((".contract.yaml", ".contract.yml", ".contracts.yaml", ".contracts.yml")):
+        return "contract"
+    if suffix in (".py", ".pyi"):
+        return "python"
+    if suffix == ".prompty":
+        return "prompty"
+    if suffix == ".json":
+        return "json"
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    return "text"
