@@ -61,14 +61,6 @@ class Analysis:
         stripped = len(msg.text) - len(msg.text.lstrip())
         return view.offset + (stripped if stripped < len(msg.text) else 0)
 
-    def message_at(self, offset: int) -> int:
-        """Index of the message holding joined-text ``offset``."""
-        idx = 0
-        for v in self.views:
-            if v.offset <= offset:
-                idx = v.index
-        return idx
-
 
 def analyse(prompt: Prompt, vocabulary: Vocabulary | None = None) -> Analysis:
     """Join ``prompt``'s messages, lex each with its syntax, and segment the result."""

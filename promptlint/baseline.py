@@ -7,7 +7,7 @@ loads it (:func:`load_baseline`) and drops the findings it already holds
 
 A finding is identified by its rule code, its prompt id without the line
 number that unnamed call-site ids carry, and the stable fingerprint of
-:mod:`promptlint.output.fingerprint` (which also covers the normalised path and
+:mod:`promptlint.fingerprint` (which also covers the normalised path and
 the flagged text). Line numbers play no part, so a baselined finding survives
 edits that only move it. Matching counts: a baseline entry absorbs one finding,
 so a second identical finding in the same prompt is new.
@@ -34,7 +34,7 @@ from pathlib import Path
 from .errors import UsageError
 from .model import Finding
 from .source import WriteError, write_atomic
-from .output.fingerprint import _LINE_IN_ID, fingerprint, normal_path
+from .fingerprint import _LINE_IN_ID, fingerprint, normal_path
 
 BASELINE_VERSION = 1
 

@@ -101,44 +101,32 @@ def check(
     except UsageError as exc:
         _fail(str(exc))
         return
-    sources: dict[str, str] = {}
+    sources: dict[str, str] = dict(report.texts)
     changed = 0
     write_failed = False
     if fix or diff:
-        results = []
-        for r in report.results:
-            text, _ = read_source(r.path)
-            if text is None or not any(engine.fixable(f, unsafe_fixes) for f in r.findings):
-                results.append(r)
+        outcomes = engine.fix_paths(report, settings, unsafe=unsafe_fixes, write=not diff)
+        for o in outcomes:
+            if o.status in ("did not converge", "would not parse"):
+                why = (f"fixes did not converge after {engine.MAX_FIX_ROUNDS} rounds" if o.status == "did not converge"
+                       else "the next fixes would not parse back, so they were not applied")
+                _err.print(f"promptlint: warning: {o.path}: {why}", markup=False)
+            if o.error:
+                # Keep going: the other files still get their fixes; the run exits 2.
+                _err.print(f"promptlint: error: {o.error}", markup=False)
+                write_failed = True
                 continue
-            from .extract import kind_for_path
-
-            new, applied, final = engine.fix_text(r.path, text, kind_for_path(r.path), settings, unsafe=unsafe_fixes)
-            if new != text:
-                if diff:
-                    changed += applied
-                    sys.stdout.write("".join(difflib.unified_diff(
-                        text.splitlines(keepends=True), new.splitlines(keepends=True),
-                        fromfile=f"a/{r.path}", tofile=f"b/{r.path}")))
-                    results.append(r)
-                    continue
-                try:
-                    write_atomic(r.path, new, text)
-                except (RuntimeError, OSError) as exc:
-                    # Keep going: the other files still get their fixes; the run exits 2.
-                    message = exc if isinstance(exc, RuntimeError) else f"{r.path}: cannot write: {exc.strerror or exc}"
-                    _err.print(f"promptlint: error: {message}", markup=False)
-                    write_failed = True
-                    results.append(r)
-                    continue
-                changed += applied
-                results.append(final)
-            else:
-                results.append(r)
-        report = engine.Report(results, report.cached)
+            changed += o.applied
+            if diff and o.text != o.before:
+                sys.stdout.write("".join(difflib.unified_diff(
+                    o.before.splitlines(keepends=True), o.text.splitlines(keepends=True),
+                    fromfile=f"a/{o.path}", tofile=f"b/{o.path}")))
+            if o.text:
+                sources[o.path] = o.text
         if diff:
             _err.print(f"{changed} fix{'es' if changed != 1 else ''} would be applied.")
             raise typer.Exit(1 if changed and not exit_zero else 0)
+        report = engine.Report([o.result for o in outcomes], report.cached, sources)
     everything, matched = known.filter(report.findings) if known is not None and not write_baseline else (report.findings, 0)
     if not report.results and not force_exclude:
         _err.print(f"promptlint: warning: no prompt files found under {', '.join(paths)}", markup=False)
@@ -154,8 +142,15 @@ def check(
     out = sys.stdout
     if statistics:
         counts = Counter((f.code, f.name) for f in active)
-        for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            out.write(f"{n:>5}\t{code}\t{name}\n")
+        rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        if output_format is CheckFormat.json:
+            import json
+
+            out.write(json.dumps([{"code": code, "name": name, "count": n} for (code, name), n in rows],
+                                 indent=2) + "\n")
+        else:
+            for (code, name), n in rows:
+                out.write(f"{n:>5}\t{code}\t{name}\n")
     elif output_format is CheckFormat.full:
         from .output import full
 

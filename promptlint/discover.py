@@ -115,14 +115,20 @@ def _gitignore_spec(folder: Path) -> _FastSpec | None:
         return None
 
 
-def _named_file_skipped(given: str, settings) -> bool:  # noqa: ANN001
-    """With ``--force-exclude``: is a file named on the command line excluded,
-    gitignored, or not a prompt file by the folder-walk rules?"""
+def excluded(given: str, settings, text: str | None = None) -> bool:  # noqa: ANN001
+    """Is the file ``given`` left out by the folder-walk rules: excluded,
+    gitignored, or not a prompt file? (What ``--force-exclude`` applies to
+    named files and the language server to open buffers.) ``text`` is the
+    file's content when the caller has it (an editor buffer); else the first
+    bytes are read from disk for YAML/JSON content sniffing."""
+
     path = Path(given).resolve()
     try:
         rel = path.relative_to(settings.root).as_posix()
     except ValueError:
-        rel = path.name
+        # Outside the project root (an editor buffer elsewhere): the whole path, so folder rules such as
+        # prompts/ still see its folders; root-anchored excludes cannot match it anyway.
+        rel = path.relative_to(path.anchor).as_posix()
     exclude = _FastSpec(settings.exclude)
     if exclude.match_file(rel):
         return True
@@ -137,7 +143,7 @@ def _named_file_skipped(given: str, settings) -> bool:  # noqa: ANN001
         return not pathspec.GitIgnoreSpec.from_lines(settings.include).match_file(rel)
     if settings.extend_include and pathspec.GitIgnoreSpec.from_lines(settings.extend_include).match_file(rel):
         return False
-    return is_prompt_file(rel, lambda: _head(path)) is None
+    return is_prompt_file(rel, (lambda: text[:65536]) if text is not None else (lambda: _head(path))) is None
 
 
 def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tuple[str, str]]:  # noqa: ANN001
@@ -160,7 +166,7 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
     for given in paths:
         p = Path(given)
         if p.is_file():
-            if force_exclude and _named_file_skipped(given, settings):
+            if force_exclude and excluded(given, settings):
                 continue
             key = os.path.normpath(given)
             if key not in seen:

@@ -1,9 +1,17 @@
 """The lint engine: discover → extract → check → suppress → report / fix.
 
-The CLI, the language server and the pre-commit hook all call into this module:
-:func:`lint_text` for one buffer, :func:`lint_paths` for a run over paths (in
-parallel across files, with a cache keyed by content hash, settings and rule-pack
-version), and :func:`fix_paths` to apply fixes.
+The CLI, the language server and the pre-commit hook are doors into this
+module, one entry per unit of work:
+
+* :func:`lint_document` -- one document (a path and its text, e.g. an editor
+  buffer), with discovery's include/exclude rules applied to the path exactly
+  as ``check --force-exclude`` applies them;
+* :func:`lint_paths` -- a run over paths (in parallel across files, with a
+  cache keyed by content hash, settings and rule-pack version);
+* :func:`fix_paths` -- the fix loop over a run's files (bounded rounds; a file
+  whose fixes do not converge or would not parse back says so).
+
+:func:`lint_text` lints a text with no discovery rules (tests, rewrite checks).
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import Analysis, analyse
-from .checks import CheckContext, get_check
+from .checks import ENGINE_KIND, CheckContext, get_check
 from .config import Settings
 from .extract import extract
 from .model import PART_NAMES, Finding, LineIndex, Prompt, Span
@@ -25,7 +33,8 @@ from .source import WriteError, read_source, reparses, write_atomic
 from .suppress import apply as apply_suppressions
 from .suppress import front_matter_directive, parse_directives
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
+MAX_FIX_ROUNDS = 10
 _STAT_KEY = "\0stat"
 
 
@@ -36,13 +45,17 @@ class FileResult:
     ``findings`` includes suppressed ones (``Finding.suppressed``);
     ``prompts`` are summaries in the ``promptlint prompts --output-format json``
     shape; ``error`` is set when promptlint itself failed on this file (an
-    internal error: the run must exit 2).
+    internal error: the run must exit 2); ``comment_styles`` are the comment
+    syntaxes whose suppression directives count in this file (``hash``,
+    ``jinja``, ``html``; empty when only front matter can suppress; see
+    :func:`promptlint.suppress.ignore_comment`).
     """
 
     path: str
     findings: list[Finding] = field(default_factory=list)
     prompts: list[dict] = field(default_factory=list)
     error: str | None = None
+    comment_styles: tuple[str, ...] = ()
 
 
 @dataclass
@@ -51,6 +64,7 @@ class Report:
 
     results: list[FileResult]
     cached: int = 0
+    texts: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def findings(self) -> list[Finding]:
@@ -150,7 +164,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
         result.prompts.append(summarise(prompt, analysis, index))
         prompt_lines[prompt.id] = _prompt_lines(prompt, index)
         for rule in rules:
-            if rule.check == "engine" or (extraction.only_checks and rule.check not in extraction.only_checks):
+            if rule.check == ENGINE_KIND or (extraction.only_checks and rule.check not in extraction.only_checks):
                 continue
             if rule.check == "contract" and prompt.contract is None and prompt.sampling is None:
                 continue
@@ -160,6 +174,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
     styles = {"hash": ("hash",), "jinja": ("jinja",), "html": ("html", "jinja"), "none": ()}[extraction.comment_style]
     if extraction.comment_style == "none" and any(m.syntax == "jinja" for p in extraction.prompts for m in p.messages):
         styles = ("jinja",)
+    result.comment_styles = styles
     directives = parse_directives(text, styles, index)
     fm = front_matter_directive(extraction.front_matter, index)
     if fm:
@@ -186,6 +201,25 @@ def lint_file(path: str, kind: str, settings: Settings) -> FileResult:
         if f:
             result.findings.append(f)
         return result
+    return lint_text(path, text, settings, kind)
+
+
+def lint_document(path: str, text: str, settings: Settings, kind: str | None = None, *,
+                  location: str | None = None) -> FileResult | None:
+    """Lint one document as the other doors would: ``None`` when discovery's
+    rules leave it out (an ``exclude``/``extend-exclude`` pattern, a
+    ``.gitignore``, or not a prompt file by the folder-walk rules: the same test
+    as ``check --force-exclude``, so the editor and the pre-commit hook agree).
+    ``path`` names the document in ids and findings; ``location`` is where it
+    lives on disk (default ``path``), which the rules are applied to. A
+    document that is not a file on disk (an unsaved buffer) is always linted;
+    ``text`` is what is linted and what the content sniffing of YAML/JSON
+    files reads. Never raises: see :func:`lint_text`."""
+    from .discover import excluded
+
+    where = location or path
+    if Path(where).is_file() and excluded(where, settings, text):
+        return None
     return lint_text(path, text, settings, kind)
 
 
@@ -223,21 +257,21 @@ def pack_result(r: FileResult) -> tuple:
                                      tuple((e.start, e.end, e.content, _span_t(e.span)) for e in f.fix.edits)),
          f.url, f.fingerprint_text, f.suppressed, f.suppression_reason)
         for f in r.findings)
-    return (r.path, findings, r.prompts)
+    return (r.path, findings, r.prompts, r.comment_styles)
 
 
 def unpack_result(t: tuple) -> FileResult:
     """The inverse of :func:`pack_result`."""
     from .model import Edit, Fix
 
-    path, findings, prompts = t
+    path, findings, prompts, styles = t
     out = []
     for code, name, message, severity, span, pid, fix, url, fp, suppressed, reason in findings:
         fx = None
         if fix is not None:
             fx = Fix(fix[0], tuple(Edit(s, e, c, _span_of(sp)) for s, e, c, sp in fix[2]), fix[1])
         out.append(Finding(code, name, message, severity, path, _span_of(span), pid, fx, url, fp, suppressed, reason))
-    return FileResult(path, out, prompts)
+    return FileResult(path, out, prompts, None, styles)
 
 
 def cache_file(settings: Settings) -> Path:
@@ -289,6 +323,7 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     results: dict[str, FileResult] = {}
     todo: list[tuple[str, str, str]] = []
     keys: dict[str, str] = {}
+    texts: dict[str, str] = {}
     cached = 0
     for display, kind in files:
         try:
@@ -305,6 +340,7 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         if text is None:
             results[display] = lint_file(display, kind, settings)
             continue
+        texts[display] = text
         key = hashlib.blake2b(f"{display}\0{kind}\0".encode() + text.encode("utf-8", "surrogatepass"),
                               digest_size=16).hexdigest()
         keys[display] = key
@@ -336,7 +372,7 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
             else:
                 stats.pop(display, None)
         _save_cache(cpath, cache)
-    return Report([results[d] for d, _ in files], cached)
+    return Report([results[d] for d, _ in files], cached, texts)
 
 
 # --- fixes ----------------------------------------------------------------------
@@ -349,27 +385,87 @@ def fixable(f: Finding, unsafe: bool) -> bool:
     return f.fix.applicability == "safe" or (unsafe and f.fix.applicability == "unsafe")
 
 
+@dataclass
+class FixOutcome:
+    """The fix loop's result for one file: ``text`` after the fixes that were
+    applied (``before`` when none), ``applied`` the number of fixes, ``result``
+    the lint of ``text``, and ``status``: ``fixed``, ``unchanged``, ``did not
+    converge`` (fixable findings were left after :data:`MAX_FIX_ROUNDS`
+    rounds) or ``would not parse`` (a round's fixes would break the file, so
+    that round was dropped); ``error`` is set when writing failed."""
+
+    path: str
+    before: str
+    text: str
+    applied: int
+    result: FileResult
+    status: str
+    error: str | None = None
+
+
 def fix_text(path: str, text: str, kind: str, settings: Settings, *, unsafe: bool = False,
-             max_rounds: int = 10) -> tuple[str, int, FileResult]:
-    """Apply fixes to ``text`` until none is left (at most ``max_rounds``
-    passes; each pass re-lints). A pass whose result does not parse back is
-    dropped. Returns ``(new_text, applied, last_result)``."""
+             max_rounds: int = MAX_FIX_ROUNDS, first: FileResult | None = None) -> FixOutcome:
+    """Apply fixes to ``text`` round by round until none is left (at most
+    ``max_rounds`` rounds; each round re-lints). ``first`` is the lint of
+    ``text`` when the caller has it already (it is not linted again). A round
+    whose result does not parse back is dropped and the loop stops. Returns
+    a :class:`FixOutcome` (never raises)."""
     from .fixes import apply_edits
 
+    before = text
     applied = 0
-    result = lint_text(path, text, settings, kind)
+    result = first if first is not None else lint_text(path, text, settings, kind)
+    status = "unchanged"
     for _ in range(max_rounds):
-        edits = [e for f in result.findings if fixable(f, unsafe) for e in f.fix.edits]  # type: ignore[union-attr]
+        edits, fixes = _group_edits(result.findings, unsafe)
         if not edits:
             break
-        edits, fixes = _group_edits(result.findings, unsafe)
         new_text, count = apply_edits(text, edits)
-        if count == 0 or new_text == text or not reparses(new_text, kind):
+        if count == 0 or new_text == text:
+            break
+        if not reparses(new_text, kind):
+            status = "would not parse"
             break
         text = new_text
         applied += fixes
         result = lint_text(path, text, settings, kind)
-    return text, applied, result
+    else:
+        if any(fixable(f, unsafe) for f in result.findings):
+            status = "did not converge"
+    if status == "unchanged" and text != before:
+        status = "fixed"
+    return FixOutcome(path, before, text, applied, result, status)
+
+
+def fix_paths(report: Report, settings: Settings, *, unsafe: bool = False, write: bool = True) -> list[FixOutcome]:
+    """Run the fix loop on every file of ``report`` that has a fixable finding
+    (``unsafe`` adds the unsafe fixes) and, with ``write``, write each changed
+    file atomically (only if it still holds the text that was linted; a write
+    failure is the outcome's ``error``, and the other files go on). The text
+    each file was linted from is reused (``Report.texts``); a file served by
+    the stat cache is read once here. Returns one :class:`FixOutcome` per file
+    of the report, in its order."""
+    from .extract import kind_for_path
+
+    out = []
+    for r in report.results:
+        text = report.texts.get(r.path)
+        if not any(fixable(f, unsafe) for f in r.findings):
+            out.append(FixOutcome(r.path, text or "", text or "", 0, r, "unchanged"))
+            continue
+        if text is None:
+            text, _ = read_source(r.path)
+            if text is None:
+                out.append(FixOutcome(r.path, "", "", 0, r, "unchanged"))
+                continue
+        outcome = fix_text(r.path, text, kind_for_path(r.path), settings, unsafe=unsafe, first=r)
+        if write and outcome.text != text:
+            try:
+                write_atomic(r.path, outcome.text, text)
+            except WriteError as exc:
+                outcome = FixOutcome(r.path, text, text, 0, r, outcome.status, str(exc))
+        out.append(outcome)
+    return out
 
 
 def _group_edits(findings: list[Finding], unsafe: bool) -> tuple[list, int]:

@@ -31,6 +31,18 @@ _PATTERNS = {
 }
 
 
+_IGNORE_SPELLING = {"hash": "# promptlint: ignore[{codes}]", "jinja": "{{# promptlint: ignore[{codes}] #}}",
+                    "html": "<!-- promptlint: ignore[{codes}] -->"}
+
+
+def ignore_comment(style: str, codes: str) -> str:
+    """The own-line ``ignore`` directive for ``codes`` (a rule code or a
+    comma-separated list) in comment ``style`` (``hash``, ``jinja`` or
+    ``html``; the styles :data:`_PATTERNS` reads). Raises ``KeyError`` for
+    another style."""
+    return _IGNORE_SPELLING[style].format(codes=codes)
+
+
 @dataclass
 class Directive:
     """One suppression: ``kind`` (ignore, disable, enable, disable-file,

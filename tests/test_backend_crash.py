@@ -89,18 +89,19 @@ def test_lsp_rewrite_crash_is_an_error_and_the_server_keeps_serving(tmp_path, cr
             capabilities=t.ClientCapabilities(window=t.WindowClientCapabilities(work_done_progress=True)),
             root_uri=tmp_path.as_uri(),
             initialization_options={"debounce_ms": 20, "rewrite": {"max_attempts": 1, "backend": CRASHING}}))
-        first = tmp_path / "first.txt"
+        (tmp_path / "prompts").mkdir()
+        first = tmp_path / "prompts" / "first.txt"
         first.write_text("Summarize the notes.\n")
         client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(
             uri=first.as_uri(), language_id="plaintext", version=1, text=first.read_text())))
         await client.wait_for_notification(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
         result = await client.workspace_execute_command_async(t.ExecuteCommandParams(
-            command="promptlint.rewrite", arguments=[first.as_uri(), "first.txt"]))
+            command="promptlint.rewrite", arguments=[first.as_uri(), "prompts/first.txt"]))
         assert result["applied"] is False
-        assert result["message"].startswith("backend crashed (signal 11) while rewriting first.txt; see ")
+        assert result["message"].startswith("backend crashed (signal 11) while rewriting prompts/first.txt; see ")
         assert any("backend crashed (signal 11)" in m.message for m in client.messages)
         # The server is alive: a document opened after the crash still gets diagnostics.
-        second = tmp_path / "second.txt"
+        second = tmp_path / "prompts" / "second.txt"
         second.write_text("Write a poem.\n")
         client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(
             uri=second.as_uri(), language_id="plaintext", version=1, text=second.read_text())))

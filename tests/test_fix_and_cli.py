@@ -64,8 +64,9 @@ def test_fix_that_would_not_parse_is_not_applied(tmp_path, monkeypatch) -> None:
     src = 'RECORD_TMPL = "Read {invoice}. Return JSON like {\\"total\\": 1}."\n'
     monkeypatch.setattr(engine, "reparses", lambda *a: False)
     settings = load_settings(None, select=["unescaped-brace"])
-    text, applied, result = fix_text("t.py", src, "python", settings)
-    assert (text, applied) == (src, 0)
+    outcome = fix_text("t.py", src, "python", settings)
+    text, applied, result = outcome.text, outcome.applied, outcome.result
+    assert (text, applied) == (src, 0) and outcome.status == "would not parse"
     assert [f.name for f in result.findings] == ["unescaped-brace"]
 
 

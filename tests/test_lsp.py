@@ -57,7 +57,7 @@ async def test_python_diagnostics_ranges(client: LanguageClient) -> None:
 @pytest.mark.asyncio
 async def test_markdown_prompt_change_updates_diagnostics(client: LanguageClient) -> None:
     path = client.root / "prompts" / "summary.md"
-    path.parent.mkdir()
+    path.parent.mkdir(exist_ok=True)
     path.write_text("# Task\nSummarise the article.\n")
     uri = await _open(client, path, "markdown")
     assert _by_name(client, uri, "missing-output-contract")
@@ -158,7 +158,8 @@ async def test_close_clears_diagnostics(client: LanguageClient) -> None:
 @pytest.mark.asyncio
 async def test_rewrite_code_action_with_default_model(client: LanguageClient) -> None:
     pytest.importorskip("llama_cpp")
-    path = client.root / "library_run_on.txt"
+    path = client.root / "prompts" / "library_run_on.txt"  # a .txt prompt lives in a prompt folder (discovery rules)
+    path.parent.mkdir(exist_ok=True)
     shutil.copy(CASES / "library_run_on.txt", path)
     uri = await _open(client, path, "plaintext")
     diag = _by_name(client, uri, "sections-not-separated")[0]
@@ -180,7 +181,7 @@ async def test_rewrite_code_action_with_default_model(client: LanguageClient) ->
         import ast
 
         command = t.Command(**ast.literal_eval(command))
-    assert command.command == "promptlint.rewrite" and command.arguments == [uri, "library_run_on.txt"]
+    assert command.command == "promptlint.rewrite" and command.arguments == [uri, "prompts/library_run_on.txt"]
     result = await client.workspace_execute_command_async(t.ExecuteCommandParams(
         command=command.command, arguments=command.arguments))
     assert result["applied"] is True and result["source"] in ("model", "fallback")
@@ -198,12 +199,13 @@ async def test_rewrite_can_be_cancelled(client: LanguageClient) -> None:
     pytest.importorskip("llama_cpp")
     import asyncio
 
-    path = client.root / "vague.txt"
+    path = client.root / "prompts" / "vague.txt"
+    path.parent.mkdir(exist_ok=True)
     shutil.copy(CASES / "vague_request.txt", path)
     uri = await _open(client, path, "plaintext")
     before = set(client.progress_reports)
     task = asyncio.ensure_future(client.workspace_execute_command_async(t.ExecuteCommandParams(
-        command="promptlint.rewrite", arguments=[uri, "vague.txt"])))
+        command="promptlint.rewrite", arguments=[uri, "prompts/vague.txt"])))
     for _ in range(200):
         new = set(client.progress_reports) - before
         if new and client.progress_reports[next(iter(new))]:

@@ -62,7 +62,8 @@ def test_nested_json_example_braces_are_all_literal() -> None:
     from promptlint.engine import fix_text
 
     src = f'RECORD_TMPL = """{text}"""\n'
-    fixed, applied, result = fix_text("t.py", src, "python", load_settings(None, select=["PL201"]))
+    outcome = fix_text("t.py", src, "python", load_settings(None, select=["PL201"]))
+    fixed, applied, result = outcome.text, outcome.applied, outcome.result
     assert applied == 2 and not result.findings
     value = fixed.split('"""')[1]
     assert value.format(invoice="X") == 'Read X. Return {"vendor": {"name": "ACME"}} or {}.'

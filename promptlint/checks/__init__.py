@@ -26,8 +26,12 @@ CHECK_KINDS: dict[str, str] = {
     "injection": "injection",
     "empty": "empty",
     "contract": "contract",
-    "engine": "engine",
 }
+#: A rule with ``check: engine`` is reported by the engine itself (``parse-error``,
+#: ``unused-suppression``): it has no check module.
+ENGINE_KIND = "engine"
+#: Every kind a rule file may name.
+RULE_CHECK_KINDS = frozenset(CHECK_KINDS) | {ENGINE_KIND}
 
 
 def get_check(kind: str):  # noqa: ANN201 - a check function

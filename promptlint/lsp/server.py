@@ -33,7 +33,8 @@ from pygls.workspace.position_codec import ServerTextPosition
 
 from .. import __version__
 from ..config import Settings, load_settings
-from ..engine import FileResult, fix_text, lint_text
+from ..engine import FileResult, fix_text, lint_document
+from ..suppress import ignore_comment
 from ..errors import UsageError
 from ..extract import kind_for_path
 from ..model import Finding
@@ -115,7 +116,10 @@ class PromptlintServer(LanguageServer):
         except UsageError as exc:
             self.window_show_message(t.ShowMessageParams(t.MessageType.Error, f"promptlint: {exc}"))
             return version, FileResult(path), []
-        result = lint_text(path, source, settings, kind_for_path(path))
+        location = doc.path if uri.startswith("file:") else None
+        result = lint_document(path, source, settings, kind_for_path(path), location=location)
+        if result is None:  # excluded by the config, a .gitignore or the prompt-file rules, as in `check`
+            return version, FileResult(path), []
         if result.error:
             self.window_show_message(t.ShowMessageParams(t.MessageType.Error,
                                                          f"promptlint internal error on {path}: {result.error}"))
@@ -237,24 +241,18 @@ def _suppression_edit(ls: PromptlintServer, uri: str, diag: t.Diagnostic) -> t.T
     line = diag.range.start.line
     _, result = ls.results.get(uri, (None, None))
     prompt_id = (diag.data or {}).get("prompt_id") if isinstance(diag.data, dict) else None
+    if result is None:
+        return None
+    if not result.comment_styles:
+        # No comment syntax counts in this file: plain prompt files suppress through front matter.
+        return _front_matter_edit(doc.source, code) if kind in ("text", "prompty") else None
     if kind == "python":
-        summary = next((p for p in (result.prompts if result else []) if p["id"] == prompt_id), None)
+        summary = next((p for p in result.prompts if p["id"] == prompt_id), None)
         if summary and summary.get("statement_line"):
             line = summary["statement_line"] - 1
-        text = lines[line] if line < len(lines) else ""
-        indent = text[: len(text) - len(text.lstrip())]
-        comment = f"{indent}# promptlint: ignore[{code}]\n"
-    elif kind in ("yaml", "json"):
-        return None
-    else:
-        uses_jinja = path.endswith((".j2", ".jinja", ".jinja2", ".prompty")) or (
-            result is not None and any(p["syntax"] == "jinja" for p in result.prompts))
-        if uses_jinja:
-            comment = f"{{# promptlint: ignore[{code}] #}}\n"
-        elif path.endswith((".md", ".markdown", ".mdx")):
-            comment = f"<!-- promptlint: ignore[{code}] -->\n"
-        else:
-            return _front_matter_edit(doc.source, code)
+    text = lines[line] if line < len(lines) else ""
+    indent = text[: len(text) - len(text.lstrip())] if result.comment_styles[0] == "hash" else ""
+    comment = f"{indent}{ignore_comment(result.comment_styles[0], code)}\n"
     return t.TextEdit(t.Range(t.Position(line, 0), t.Position(line, 0)), comment)
 
 
@@ -312,8 +310,11 @@ def code_actions(ls: PromptlintServer, params: t.CodeActionParams) -> list[t.Cod
     if want_fix_all:
         doc = ls.workspace.get_text_document(uri)
         path = ls.doc_path(uri)
+        _, last = ls.results.get(uri, (None, None))
         try:
-            new, applied, _ = fix_text(path, doc.source, kind_for_path(path), ls.settings_for(uri))
+            outcome = fix_text(path, doc.source, kind_for_path(path), ls.settings_for(uri),
+                               first=last if last is not None and ls.results[uri][0] == doc.version else None)
+            applied, new = outcome.applied, outcome.text
         except UsageError:
             applied, new = 0, doc.source
         if applied and new != doc.source:

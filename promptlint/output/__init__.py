@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from ..model import Finding
 
-FORMATS = ("full", "concise", "json", "sarif", "github")
-
-
 def finding_dict(f: Finding, show_suppressed: bool = False) -> dict:
     """The JSON record of a finding (``check --output-format json``).
 
@@ -19,7 +16,7 @@ def finding_dict(f: Finding, show_suppressed: bool = False) -> dict:
     ``{applicability, message, edits}``), url, fingerprint; plus suppressed and
     suppression_reason when ``show_suppressed``.
     """
-    from .fingerprint import fingerprint
+    from ..fingerprint import fingerprint
 
     out = {
         "code": f.code, "name": f.name, "message": f.message, "severity": f.severity, "path": f.path,

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..model import Finding
 from ..rulepacks import Rule
-from .fingerprint import fingerprint, normal_path
+from ..fingerprint import fingerprint, normal_path
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}

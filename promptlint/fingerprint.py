@@ -8,7 +8,7 @@ import hashlib
 import posixpath
 import re
 
-from ..model import Finding
+from .model import Finding
 
 _LINE_IN_ID = re.compile(r"(?:call)?@\d+$")
 
