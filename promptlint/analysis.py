@@ -7,7 +7,7 @@ character back to the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import Placeholder, Prompt, SourceMap
 from .sections import Sections, Vocabulary, blank_ranges, segment
@@ -44,6 +44,10 @@ class Analysis:
     views: list[MessageView]
     placeholders: list[Placeholder]
     sections: Sections
+    vocabulary: Vocabulary
+    #: Work derived from this analysis and shared by every check of the prompt (the restructure and
+    #: its fix, keyed by what they depend on), so it is built once per prompt.
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
@@ -62,8 +66,9 @@ class Analysis:
         return view.offset + (stripped if stripped < len(msg.text) else 0)
 
 
-def analyse(prompt: Prompt, vocabulary: Vocabulary | None = None) -> Analysis:
-    """Join ``prompt``'s messages, lex each with its syntax, and segment the result."""
+def analyse(prompt: Prompt, vocabulary: Vocabulary) -> Analysis:
+    """Join ``prompt``'s messages, lex each with its syntax, and segment the result
+    with ``vocabulary`` (the configured one: ``Settings.vocabulary``)."""
     parts: list[str] = []
     smap = SourceMap()
     views: list[MessageView] = []
@@ -99,4 +104,4 @@ def analyse(prompt: Prompt, vocabulary: Vocabulary | None = None) -> Analysis:
         boundaries=[v.offset for v in views],
         vocabulary=vocabulary,
     )
-    return Analysis(prompt, text, clean, smap, views, placeholders, sections)
+    return Analysis(prompt, text, clean, smap, views, placeholders, sections, vocabulary)

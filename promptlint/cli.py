@@ -207,7 +207,14 @@ def prompts(
     except UsageError as exc:
         _fail(str(exc))
         return
-    found = [p for r in report.results for p in r.prompts]
+    # A contract file lints the prompt it names: that prompt is listed once, from the file it lives in.
+    own = {p["id"] for r in report.results for p in r.prompts if p["path"] == r.path}
+    found, listed = [], set()
+    for r in report.results:
+        for p in r.prompts:
+            if p["id"] not in listed and (p["path"] == r.path or p["id"] not in own):
+                listed.add(p["id"])
+                found.append(p)
     if output_format is PromptsFormat.json:
         sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
     else:

@@ -165,6 +165,8 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
     seen: set[str] = set()
     for given in paths:
         p = Path(given)
+        if p.exists() and not p.is_file() and not p.is_dir():
+            raise UsageError("not a regular file (a FIFO, socket or device); not linted", given)
         if p.is_file():
             if force_exclude and excluded(given, settings):
                 continue
@@ -224,8 +226,8 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
                     kind = is_prompt_file(rel, lambda f=fpath: _head(f))
                     if kind is None and extend is not None and extend.match_file(rel):
                         kind = kind_for_path(name)
-                if kind is None:
-                    continue
+                if kind is None or not fpath.is_file():
+                    continue  # not a prompt, or a FIFO/socket/device with a prompt's name (reading could block)
                 display = os.path.join(given, rel) if given not in (".", "./") else rel
                 key = os.path.normpath(display)
                 if key not in seen:
@@ -235,6 +237,8 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
 
 
 def _head(path: Path, size: int = 65536) -> str:
+    if not path.is_file():  # a FIFO must not be opened: that blocks until a writer comes
+        return ""
     try:
         with open(path, "rb") as fh:
             return fh.read(size).decode("utf-8", errors="replace")

@@ -168,7 +168,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
                 continue
             if rule.check == "contract" and prompt.contract is None and prompt.sampling is None:
                 continue
-            ctx = CheckContext(analysis, rule, index, path, settings.ruleset)
+            ctx = CheckContext(analysis, rule, index, path, settings.ruleset, layout=settings.layout)
             get_check(rule.check)(ctx)
             result.findings.extend(ctx.findings)
     styles = {"hash": ("hash",), "jinja": ("jinja",), "html": ("html", "jinja"), "none": ()}[extraction.comment_style]

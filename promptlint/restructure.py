@@ -103,8 +103,21 @@ def render_parts(parts: dict[str, list[str]], layout: str) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def restructure(analysis: Analysis, path: str, ruleset=None, layout: str | None = None) -> Restructured:  # noqa: ANN001
-    """Restructure ``analysis.prompt``'s primary message (see module docstring)."""
+def restructure(analysis: Analysis, path: str, ruleset, layout: str | None) -> Restructured:  # noqa: ANN001
+    """Restructure ``analysis.prompt``'s primary message (see module docstring).
+
+    ``ruleset`` gives each part's TODO text; ``layout`` is the configured
+    layout (``Settings.layout``; ``None`` chooses by file and prompt, see
+    :func:`layout_for`); sentences are assigned to parts with the
+    vocabulary the prompt was analysed with. Built once per analysis and
+    layout (kept in ``analysis.memo``)."""
+    key = ("restructure", path, layout)
+    if key not in analysis.memo:
+        analysis.memo[key] = _restructure(analysis, path, ruleset, layout)
+    return analysis.memo[key]
+
+
+def _restructure(analysis: Analysis, path: str, ruleset, layout: str | None) -> Restructured:  # noqa: ANN001
     prompt = analysis.prompt
     msg = prompt.main
     view = analysis.views[prompt.primary]
@@ -122,7 +135,7 @@ def restructure(analysis: Analysis, path: str, ruleset=None, layout: str | None 
     clean = analysis.clean[lo:hi]
     ph = [(p.start - lo, p.end - lo) for p in view.template.placeholders]
     parts: dict[str, list[str]] = {p: [] for p in PART_NAMES}
-    for piece in assign_pieces(clean, placeholders=ph, vocabulary=None):
+    for piece in assign_pieces(clean, placeholders=ph, vocabulary=analysis.vocabulary):
         raw = msg.text[piece.start:piece.end]
         item = VERBATIM + raw.strip() if piece.verbatim and raw.strip() else _tidy(raw)
         if item:

@@ -235,11 +235,3 @@ def load_rules(extra_paths: tuple[str, ...], known_checks: frozenset[str]) -> Ru
             seen[key] = r.source
     digest = hashlib.sha256(b"\0".join(blobs)).hexdigest()[:16]
     return RuleSet(tuple(sorted(rules, key=lambda r: r.code)), vocab or {}, digest)
-
-
-@lru_cache(maxsize=1)
-def load_vocabulary_data() -> dict:
-    """The parsed ``vocabulary.yml`` of the core pack (labels and cues per part)."""
-    entry = core_pack_root() / "vocabulary.yml"
-    _, vocab = _load_yaml(entry.read_text(encoding="utf-8"), "rules/core/vocabulary.yml")
-    return vocab or {}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from .model import PART_NAMES
 
@@ -90,14 +89,6 @@ def normalise_label(label: str) -> str:
     return re.sub(r"\s+", " ", label).lower().strip()
 
 
-@lru_cache(maxsize=1)
-def default_vocabulary() -> Vocabulary:
-    """The vocabulary shipped in the ``core`` rule pack."""
-    from .rulepacks import load_vocabulary_data
-
-    return Vocabulary.from_data(load_vocabulary_data())
-
-
 @dataclass
 class Block:
     """A block of prompt text ``[start, end)`` (text offsets).
@@ -161,15 +152,15 @@ def blank_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def segment(text: str, *, placeholders: list[tuple[int, int]] = (), boundaries: list[int] = (),
-            vocabulary: Vocabulary | None = None) -> Sections:
+def segment(text: str, *, vocabulary: Vocabulary, placeholders: list[tuple[int, int]] = (),
+            boundaries: list[int] = ()) -> Sections:
     """Segment ``text`` into blocks and find the contract parts.
 
     ``text`` should already have template logic blanked out (see
     :func:`blank_ranges`); ``placeholders`` are ``(start, end)`` text offsets of
     template variables; ``boundaries`` are offsets where a new message starts.
     """
-    vocab = vocabulary or default_vocabulary()
+    vocab = vocabulary
     blocks = _split_blocks(text, vocab, placeholders, set(boundaries))
     parts = {p: PartInfo() for p in PART_NAMES}
     mixed: list[Block] = []
@@ -425,8 +416,8 @@ class Piece:
     verbatim: bool = False
 
 
-def assign_pieces(text: str, *, placeholders: list[tuple[int, int]] = (), boundaries: list[int] = (),
-                  vocabulary: Vocabulary | None = None) -> list[Piece]:
+def assign_pieces(text: str, *, vocabulary: Vocabulary, placeholders: list[tuple[int, int]] = (),
+                  boundaries: list[int] = ()) -> list[Piece]:
     """Split ``text`` into pieces, each assigned to the contract part it states.
 
     Labelled blocks give their body to their label's part; input blocks (a
@@ -435,7 +426,7 @@ def assign_pieces(text: str, *, placeholders: list[tuple[int, int]] = (), bounda
     verification cue keeps its whole match together). Used by the deterministic
     restructure.
     """
-    vocab = vocabulary or default_vocabulary()
+    vocab = vocabulary
     pieces: list[Piece] = []
     for b in _split_blocks(text, vocab, placeholders, set(boundaries)):
         if b.label_part:

@@ -186,8 +186,6 @@ def _has_commits(project: Path, env: dict[str, str]) -> bool:
 
 
 def test_manifest_declares_both_hooks() -> None:
-    import re
-
     from pre_commit.clientlib import load_manifest
 
     hooks = {h["id"]: h for h in load_manifest(str(REPO / ".pre-commit-hooks.yaml"))}
@@ -196,12 +194,9 @@ def test_manifest_declares_both_hooks() -> None:
     assert hooks["promptlint-fix"]["entry"] == "promptlint check --force-exclude --fix"
     for h in hooks.values():
         assert h["language"] == "python" and h["require_serial"] is True and h["pass_filenames"] is True
-        files = re.compile(h["files"])
-        for name in ("a.py", "p/x.md", "x.txt", "x.prompt", "x.prompty", "x.j2", "x.jinja", "x.jinja2",
-                     "x.yaml", "x.yml", "x.json"):
-            assert files.search(name), name
-        for name in ("x.html", "x.pyc", "x.toml", "x.jsonl", "pyproject.toml"):
-            assert not files.search(name), name
+        # Every staged text file reaches promptlint, which applies the folder-walk rules itself
+        # (--force-exclude): the hook's own filter must not be narrower than discovery (tests/test_doors.py).
+        assert h["types"] == ["text"] and h["files"] == ""
 
 
 def test_try_repo_reports_findings(project, env, hook_repo) -> None:  # noqa: ANN001

@@ -44,9 +44,11 @@ class CheckContext:
     the rule, the file's :class:`~promptlint.model.LineIndex`, and a list the
     findings go into."""
 
-    def __init__(self, analysis: Analysis, rule: Rule, index: LineIndex, path: str, ruleset=None) -> None:  # noqa: ANN001
+    def __init__(self, analysis: Analysis, rule: Rule, index: LineIndex, path: str, ruleset=None, *,  # noqa: ANN001
+                 layout: str | None) -> None:
         self.analysis = analysis
         self.ruleset = ruleset
+        self.layout = layout  # the configured restructure layout (Settings.layout), for the restructure fix
         self.rule = rule
         self.index = index
         self.path = path

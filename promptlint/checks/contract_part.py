@@ -28,7 +28,15 @@ def scaffold_fix(ctx: CheckContext, part: str) -> Fix | None:
     (:func:`promptlint.restructure.restructure`). A prompt that is already
     separated keeps its text and gets the missing parts appended as TODO
     blocks; any other prompt is rewritten into one labelled block per part.
-    ``None`` when the prompt's text cannot be written back safely."""
+    ``None`` when the prompt's text cannot be written back safely. Built once
+    per prompt (kept in ``analysis.memo``) and shared by its findings."""
+    key = ("scaffold-fix", ctx.path, ctx.layout)
+    if key not in ctx.analysis.memo:
+        ctx.analysis.memo[key] = _scaffold_fix(ctx)
+    return ctx.analysis.memo[key]
+
+
+def _scaffold_fix(ctx: CheckContext) -> Fix | None:
     from ..restructure import restructure
     from ..writeback import RewriteError, escape_for_syntax, protected_spans, replace_message
 
@@ -36,7 +44,7 @@ def scaffold_fix(ctx: CheckContext, part: str) -> Fix | None:
     msg = a.prompt.main
     if not msg.text.strip() or msg.encoding is None:
         return None
-    result = restructure(a, ctx.path, ctx.ruleset)
+    result = restructure(a, ctx.path, ctx.ruleset, ctx.layout)
     if result.kept_layout:
         if msg.literal_span is None:
             return None  # built from several places: appending would edit another constant

@@ -16,8 +16,10 @@ _ADDRESS = re.compile(r"\b(?:you (?:are|will|must|should|need to|may|can)|act as
                       r"as an? (?:AI|assistant|language model))\b", re.I)
 
 
-def reads_as_instructions(text: str) -> bool:
-    """True when ``text`` looks like instructions to a model.
+def reads_as_instructions(text: str, vocabulary) -> bool:
+    """True when ``text`` looks like instructions to a model; ``vocabulary``
+    (:class:`~promptlint.sections.Vocabulary`, the configured one) supplies the
+    part labels and cues, so a prompt labelled in the team's own words counts.
 
     It must have at least three words, not look like SQL, a logging format,
     markup or a URL/path, and state a task, constraint, output contract, stop
@@ -33,7 +35,7 @@ def reads_as_instructions(text: str) -> bool:
         return False
     from ..sections import segment
 
-    found = set(segment(t).present) - {"context"}
+    found = set(segment(t, vocabulary=vocabulary).present) - {"context"}
     if found:
         return True
     return bool(_ADDRESS.search(t))

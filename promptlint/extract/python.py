@@ -148,7 +148,7 @@ def _needs_parse(text: str, settings) -> bool:  # noqa: ANN001
                 value = ast.literal_eval(literal)
             except (ValueError, SyntaxError, MemoryError, RecursionError):
                 return True
-        if not isinstance(value, str) or reads_as_instructions(value):
+        if not isinstance(value, str) or reads_as_instructions(value, settings.vocabulary):
             return True
     return False
 
@@ -542,7 +542,7 @@ class _Builder:
             if not marked:
                 from .heuristics import reads_as_instructions
 
-                if not reads_as_instructions(msg.text):
+                if not reads_as_instructions(msg.text, self.settings.vocabulary):
                     continue
             prompts.append(Prompt(f"{self.path}::{a.name}", self.path, a.name, [msg],
                                   declarations=self._format_declarations(name), origin="code", extent=a.extent))

@@ -1,0 +1,203 @@
+"""The three doors agree because they go through the same engine entries:
+the language server and ``check --force-exclude`` (the pre-commit door) skip the
+same files; the pre-commit hook is handed every kind the folder walk lints; the
+fix loop reports what it could not do; source I/O refuses what it must not touch."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from promptlint.config import load_settings
+from promptlint.discover import discover, is_prompt_file
+from promptlint.engine import fix_text, lint_document
+from promptlint.source import WriteError, read_source, write_atomic
+
+REPO = Path(__file__).resolve().parents[1]
+PROMPTY = "Summarize the notes.\n"
+
+
+def _cli(cwd: Path, *args: str, timeout: int = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "promptlint", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "promptlint.toml").write_text('extend-exclude = ["vendor/"]\n')
+    (tmp_path / "README.md").write_text("# Tool\n\nSummarize the notes for the team.\n")
+    for rel in ("vendor/prompts/a.prompt", "prompts/b.prompt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(PROMPTY)
+    return tmp_path
+
+
+def test_lint_document_applies_discovery_rules(project: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.chdir(project)
+    settings = load_settings(["."])
+    assert lint_document("README.md", (project / "README.md").read_text(), settings) is None
+    assert lint_document("vendor/prompts/a.prompt", PROMPTY, settings) is None
+    kept = lint_document("prompts/b.prompt", PROMPTY, settings)
+    assert kept is not None and kept.findings
+    # An unsaved buffer has no file on disk to exclude: it is linted.
+    assert lint_document("untitled.prompt", PROMPTY, settings) is not None
+
+
+def test_lsp_and_force_exclude_agree(project: Path) -> None:
+    pytest.importorskip("pygls")
+    import asyncio
+
+    from lsprotocol import types as t
+    from pytest_lsp import LanguageClient, make_test_lsp_client
+
+    files = ["README.md", "vendor/prompts/a.prompt", "prompts/b.prompt"]
+    proc = _cli(project, "check", "--force-exclude", "--no-cache", "--output-format", "json", *files)
+    cli_paths = {f["path"] for f in json.loads(proc.stdout)}
+    assert cli_paths == {"prompts/b.prompt"}, proc.stdout + proc.stderr
+
+    async def scenario() -> set[str]:
+        client: LanguageClient = make_test_lsp_client()
+        await client.start_io(sys.executable, "-m", "promptlint", "server", cwd=str(REPO))
+        await client.initialize_session(t.InitializeParams(capabilities=t.ClientCapabilities(),
+                                                           root_uri=project.as_uri(),
+                                                           initialization_options={"debounce_ms": 10}))
+        with_diags = set()
+        for rel in files:
+            uri = (project / rel).as_uri()
+            client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(
+                uri=uri, language_id="plaintext", version=1, text=(project / rel).read_text())))
+            await asyncio.wait_for(client.wait_for_notification(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30)
+            if client.diagnostics.get(uri):
+                with_diags.add(rel)
+        await client.shutdown_session()
+        await client.stop()
+        return with_diags
+
+    assert asyncio.run(scenario()) == cli_paths
+
+
+def test_precommit_hook_is_handed_every_kind_the_walk_lints(tmp_path: Path) -> None:
+    from identify.identify import tags_from_path
+
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    samples = {".cursorrules": "Be brief.\n", "prompts/system": "You answer briefly.\n",
+               "prompts/guide.mdx": "# Task\nAnswer.\n", "prompts/notes.markdown": "Answer.\n",
+               "AGENTS.md": "Run the tests.\n", "app.py": "X = 1\n", "a.prompty": "---\n---\nHi\n",
+               "t.j2": "Hi {{ x }}\n", "prompts/messages.yaml": "messages:\n  - role: system\n    content: Hi\n",
+               "CLAUDE.md": "Be careful.\n", "p.prompt": "Hi.\n"}
+    for rel, text in samples.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        assert is_prompt_file(rel, lambda p=path: p.read_text()) is not None, rel  # the walk lints it
+        for hook in hooks:
+            assert "files" not in hook or __import__("re").search(hook["files"], rel), (hook["id"], rel)
+            assert set(hook.get("types", [])) <= tags_from_path(str(path)), (hook["id"], rel)
+
+
+def test_fix_loop_reports_what_it_could_not_do(monkeypatch) -> None:  # noqa: ANN001
+    import promptlint.engine as engine
+
+    settings = load_settings(None, select=["unescaped-brace"])
+    src = 'RECORD_TMPL = "Read {invoice}. Return JSON like {\\"total\\": 1}."\n'
+    done = fix_text("t.py", src, "python", settings)
+    assert done.status == "fixed" and done.applied == 1 and done.text != src
+    capped = fix_text("t.py", src, "python", settings, max_rounds=0)
+    assert capped.status == "did not converge" and capped.text == src
+    monkeypatch.setattr(engine, "reparses", lambda *a: False)
+    broken = fix_text("t.py", src, "python", settings)
+    assert broken.status == "would not parse" and broken.text == src and broken.applied == 0
+
+
+def test_fifo_with_a_prompt_name_does_not_hang_a_run(tmp_path: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    (tmp_path / "prompts").mkdir()
+    os.mkfifo(tmp_path / "prompts" / "x.prompt")
+    os.mkfifo(tmp_path / "prompts" / "y.yaml")
+    (tmp_path / "prompts" / "ok.prompt").write_text(PROMPTY)
+    assert [p for p, _ in discover([str(tmp_path)], load_settings([str(tmp_path)]))] == [
+        os.path.join(str(tmp_path), "prompts/ok.prompt")]
+    proc = _cli(tmp_path, "check", "--no-cache", "--output-format", "concise", ".", timeout=60)
+    assert proc.returncode == 1 and "prompts/ok.prompt" in proc.stdout and "x.prompt" not in proc.stdout
+    named = _cli(tmp_path, "check", "--no-cache", "prompts/x.prompt", timeout=60)
+    assert named.returncode == 2 and "not a regular file" in named.stderr
+    text, problem = read_source(str(tmp_path / "prompts" / "x.prompt"))
+    assert text is None and "not a regular file" in problem
+
+
+def test_write_atomic_keeps_mode_and_owner_and_refuses_read_only(tmp_path: Path) -> None:
+    target = tmp_path / "p.prompt"
+    target.write_text("one")
+    os.chmod(target, 0o640)
+    write_atomic(target, "two", "one")
+    assert target.read_text() == "two" and stat.S_IMODE(target.stat().st_mode) == 0o640
+    if os.geteuid() == 0:  # root can hand the file to another owner: the new file must keep it
+        os.chown(target, 4321, 4321)
+        write_atomic(target, "three", "two")
+        assert (target.stat().st_uid, target.stat().st_gid) == (4321, 4321)
+    os.chmod(target, 0o444)
+    with pytest.raises(WriteError, match="not writable"):
+        write_atomic(target, "four")
+    assert target.read_text() in ("two", "three")
+    assert [p.name for p in tmp_path.iterdir()] == ["p.prompt"]  # no temporary file left behind
+    with pytest.raises(WriteError, match="changed on disk"):
+        os.chmod(target, 0o644)
+        write_atomic(target, "five", "something else")
+
+
+def test_write_atomic_refuses_another_users_file_when_it_cannot_keep_the_owner(tmp_path: Path) -> None:
+    if os.geteuid() != 0 or not hasattr(os, "fork"):
+        pytest.skip("needs root to make a file another user owns")
+    target = tmp_path / "shared.prompt"
+    target.write_text("root's text")
+    os.chmod(target, 0o666)  # writable by everyone, owned by root
+    os.chmod(tmp_path, 0o777)
+    result: dict = {}
+
+    def as_other_user() -> None:
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                os.setgid(4321)
+                os.setuid(4321)
+                write_atomic(target, "other's text", "root's text")
+                code = 3
+            except WriteError:
+                code = 0
+            except BaseException:  # noqa: BLE001
+                code = 4
+            os._exit(code)
+        result["status"] = os.waitpid(pid, 0)[1]
+
+    worker = threading.Thread(target=as_other_user)
+    worker.start()
+    worker.join(30)
+    assert os.waitstatus_to_exitcode(result["status"]) == 0
+    assert target.read_text() == "root's text" and target.stat().st_uid == 0
+
+
+def test_statistics_honour_json_output(tmp_path: Path) -> None:
+    (tmp_path / "p.prompt").write_text(PROMPTY)
+    proc = _cli(tmp_path, "check", "--no-cache", "--statistics", "--output-format", "json", "p.prompt")
+    rows = json.loads(proc.stdout)
+    assert rows and {"code", "name", "count"} == set(rows[0]) and all(r["count"] >= 1 for r in rows)
+
+
+def test_prompts_lists_a_prompt_with_a_contract_once(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(REPO / "fixtures" / "variance", tmp_path / "variance")
+    proc = _cli(tmp_path, "prompts", "--no-cache", "--output-format", "json", "variance")
+    ids = [p["id"] for p in json.loads(proc.stdout)]
+    assert len(ids) == len(set(ids)), ids
+    assert "variance/ticket_triage.md" in ids
