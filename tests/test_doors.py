@@ -201,3 +201,31 @@ def test_prompts_lists_a_prompt_with_a_contract_once(tmp_path: Path) -> None:
     ids = [p["id"] for p in json.loads(proc.stdout)]
     assert len(ids) == len(set(ids)), ids
     assert "variance/ticket_triage.md" in ids
+
+
+def test_configured_label_prompt_is_found(tmp_path: Path) -> None:
+    (tmp_path / "named.py").write_text('BERICHT_PROMPT = "Auftrag: Fasse den Bericht in drei Sätzen zusammen."\n')
+    before = _cli(tmp_path, "prompts", "--no-cache", "--output-format", "json", "named.py")
+    assert json.loads(before.stdout) == []  # nothing in the default vocabulary says this is an instruction
+    (tmp_path / "promptlint.toml").write_text('[labels]\ntask = ["Auftrag"]\n')
+    after = _cli(tmp_path, "prompts", "--no-cache", "--output-format", "json", "named.py")
+    (found,) = json.loads(after.stdout)
+    assert found["id"] == "named.py::BERICHT_PROMPT" and found["parts"]["task"]["present"]
+
+
+def test_fix_and_rewrite_no_model_give_the_same_restructure(tmp_path: Path) -> None:
+    import shutil
+
+    body = ("You answer questions about the timetable {timetable}. Never guess a time and reply in one "
+            "sentence; if the question is about another city, ask which station they mean.\n")
+    (tmp_path / "promptlint.toml").write_text('layout = "markdown"\n')
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "a.txt").write_text(body)
+    shutil.copy(tmp_path / "prompts" / "a.txt", tmp_path / "prompts" / "b.txt")
+    fixed = _cli(tmp_path, "check", "--no-cache", "--fix", "--unsafe-fixes", "prompts/a.txt")
+    assert fixed.returncode in (0, 1), fixed.stderr
+    rewritten = _cli(tmp_path, "rewrite", "--no-model", "--write", "prompts/b.txt")
+    assert rewritten.returncode == 0, rewritten.stderr
+    a, b = (tmp_path / "prompts" / "a.txt").read_text(), (tmp_path / "prompts" / "b.txt").read_text()
+    assert a != body and a == b
+    assert a.startswith("# ")  # the configured layout (Markdown headings), not Label: blocks
