@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
 from .errors import UsageError
-from .checks import RULE_CHECK_KINDS
 from .rulepacks import Rule, RuleSet, load_rules
 
 if sys.version_info >= (3, 11):
@@ -285,6 +284,8 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
         fc, raw = FileConfig(), ""
         root = Path.cwd().resolve()
     rule_paths = tuple(str((root / p).resolve()) for p in fc.rule_paths)
+    from .checks import RULE_CHECK_KINDS  # here, not at import: a warm run never loads the checks
+
     ruleset = load_rules(rule_paths, RULE_CHECK_KINDS)
     sel = select if select is not None else (fc.select or ["ALL"])
     for key, selectors in (("select", fc.select or []), ("extend-select", fc.extend_select), ("ignore", fc.ignore)):
