@@ -277,9 +277,9 @@ _PROMPTY_TYPES = {"string": "string", "number": "number", "integer": "integer", 
 
 def _prompty_contract(path: str, text: str) -> list[LoadedContract]:
     """A contract from a ``.prompty`` file's ``outputs``/``sample`` front matter."""
-    import re
+    from .source import FRONT_MATTER
 
-    m = re.match(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", text, re.S | re.M)
+    m = FRONT_MATTER.match(text)
     if not m:
         return []
     node, front = _parse_yaml(m.group(1), path, m.start(1))

@@ -10,9 +10,16 @@ whether a text still parses as a file of its kind ("does it parse back").
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
+
+
+#: The YAML front matter block that may open a prompt file (``---`` lines around it; a BOM before
+#: it is allowed); group 1 is the YAML text. Used by the prompt-file extractors and the contracts
+#: read from ``.prompty`` front matter.
+FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 
 
 class WriteError(RuntimeError):

@@ -12,10 +12,11 @@ from pathlib import PurePath
 import yaml
 
 from ..model import LineIndex, Message, Prompt, SourceMap
+from ..source import FRONT_MATTER
 from ..template import detect_syntax
 from .base import Extraction, ParseProblem
 
-_FRONT = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+_FRONT = FRONT_MATTER
 JINJA_SUFFIXES = (".j2", ".jinja", ".jinja2")
 
 
