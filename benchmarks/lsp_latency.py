@@ -95,9 +95,10 @@ async def server_times(path: Path, texts: list[str]) -> list[float]:
 
 
 def pct(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0–1) by nearest rank."""
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
+    """The ``q`` quantile (0–1): the variance report's definition (nearest rank)."""
+    from promptlint.variance import percentile
+
+    return percentile(values, q)
 
 
 def main() -> None:

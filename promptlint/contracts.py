@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import UsageError, schema_error_message, yaml_node_at
+from .errors import UsageError, load_yaml, schema_error_message, yaml_node_at
 
 
 class _Strict(BaseModel):
@@ -140,22 +140,6 @@ def _validator():  # noqa: ANN202
     return Draft202012Validator(CONTRACT_SCHEMA)
 
 
-def _parse_yaml(text: str, path: str, base_offset: int = 0):  # noqa: ANN202
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise UsageError(f"invalid YAML: {exc.problem}", path, mark.line + 1 if mark else None,
-                         mark.column + 1 if mark else None) from None
-    finally:
-        loader.dispose()
-    return node, data
-
-
 def _validate(data: Any, node: Any, path: str, text: str, base_offset: int = 0, keys: tuple = ()) -> Contract:
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
@@ -238,7 +222,7 @@ def load_contracts(path: str, text: str | None = None) -> list[LoadedContract]:
     base = p.parent
     if p.suffix == ".prompty":
         return _prompty_contract(path, text)
-    node, data = _parse_yaml(text, path)
+    node, data = load_yaml(text, path)
     if p.name.endswith((".contracts.yaml", ".contracts.yml")):
         if not isinstance(data, dict) or "contracts" not in data:
             raise UsageError("a contracts file needs a top-level `contracts:` mapping keyed by prompt id", path, 1, 1)
@@ -282,7 +266,7 @@ def _prompty_contract(path: str, text: str) -> list[LoadedContract]:
     m = FRONT_MATTER.match(text)
     if not m:
         return []
-    node, front = _parse_yaml(m.group(1), path, m.start(1))
+    node, front = load_yaml(m.group(1), path, text.count("\n", 0, m.start(1)))
     if not isinstance(front, dict) or not ("outputs" in front or "sample" in front or "contract" in front):
         return []
     data: dict = dict(front.get("contract") or {})

@@ -30,6 +30,28 @@ class UsageError(Exception):
         return where + self.message
 
 
+def load_yaml(text: str, source: str, line_offset: int = 0):  # noqa: ANN201 - (yaml.Node | None, object)
+    """Parse one YAML document once (libyaml when available) and return
+    ``(node, data)``: the node tree keeps positions for error messages
+    (:func:`yaml_node_at`), ``data`` is the plain value. ``line_offset`` is the
+    number of lines of the file before ``text`` (front matter starts below a
+    ``---`` line). Raises :class:`UsageError` naming ``source`` with the 1-based
+    line and column of a YAML error."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise UsageError(f"invalid YAML: {exc.problem}", source, mark.line + 1 + line_offset if mark else None,
+                         mark.column + 1 if mark else None) from None
+    finally:
+        loader.dispose()
+    return node, data
+
+
 def yaml_node_at(root, path) -> object:  # noqa: ANN001 - yaml.Node
     """Follow ``path`` (keys and indices, as in ``jsonschema`` errors) from a
     PyYAML ``root`` node; return the deepest node reached."""

@@ -15,9 +15,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
 
-from .errors import UsageError, schema_error_message, yaml_node_at
+from .errors import UsageError, load_yaml, schema_error_message, yaml_node_at
 
 DOCS_URL = "https://promptlint.dev/rules/{name}/"
 REGEX_OPTIONS = {"formats", "shape", "personal", "retrieval", "version"}
@@ -99,23 +98,6 @@ def core_pack_root():  # noqa: ANN201 - importlib Traversable
     return resources.files("promptlint.rules") / "core"
 
 
-def _load_yaml(text: str, source: str):
-    """Parse ``text`` once (libyaml when available): returns ``(node, data)``.
-    Raises :class:`UsageError` with the line and column of a YAML error."""
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_cls(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise UsageError(f"invalid YAML: {exc.problem}", source,
-                         mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
-    finally:
-        loader.dispose()
-    return node, data
-
-
 _CODE = re.compile(r"[A-Z]{2,4}[0-9]{3}")
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
@@ -158,7 +140,7 @@ def parse_rule(text: str, source: str, pack: str, known_checks: frozenset[str]) 
     kind is unknown.
     """
 
-    node, data = _load_yaml(text, source)
+    node, data = load_yaml(text, source)
     if node is None or not isinstance(data, dict):
         raise UsageError("a rule file must be a YAML mapping (code, name, severity, check, message, docs)",
                          source, 1, 1)
@@ -200,7 +182,7 @@ def _read_pack(root, pack: str, label: str, known_checks: frozenset[str]) -> tup
         except UnicodeDecodeError as exc:
             raise UsageError(f"rule file is not UTF-8 text (byte {exc.start})", source) from None
         if entry.name.startswith("vocabulary."):
-            _, vocab = _load_yaml(text, source)
+            _, vocab = load_yaml(text, source)
             continue
         rules.append(parse_rule(text, source, pack, known_checks))
     return rules, vocab, blobs
