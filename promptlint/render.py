@@ -8,10 +8,10 @@ HTML-escaped, because a prompt is not HTML. Jinja runs in jinja2's sandbox
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .model import Prompt
+from .template import MUSTACHE_TAG
 
 
 class RenderError(Exception):
@@ -51,7 +51,7 @@ class _Strict(dict):
         raise KeyError(f"no value for placeholder {key!r}")
 
 
-_TAG = re.compile(r"\{\{(\{)?\s*([#^/!>&]?)\s*([^{}]*?)\s*\}?\}\}")
+_TAG = MUSTACHE_TAG  # one definition of a Mustache tag: the lexer's
 
 
 def _lookup(stack: list, name: str) -> Any:

@@ -15,7 +15,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-
 from .errors import UsageError, load_yaml, schema_error_message, yaml_node_at
 
 DOCS_URL = "https://promptlint.dev/rules/{name}/"

@@ -24,7 +24,8 @@ FORMAT_FIELD = re.compile(
 )
 _PERCENT_NAMED = re.compile(r"%\((?P<name>[^)]+)\)[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa]")
 _PERCENT_POSITIONAL = re.compile(r"(?<!%)%[#0\- +]*(?:\d+)?(?:\.\d+)?[sdifr](?![A-Za-z])")
-_MUSTACHE_TAG = re.compile(r"\{\{(\{)?\s*([#^/!>&]?)\s*([^{}]*?)\s*\}?\}\}")
+#: A Mustache tag: group 1 ``{`` for a triple mustache, group 2 the sigil (``#^/!>&`` or empty), group 3 the name.
+MUSTACHE_TAG = re.compile(r"\{\{(\{)?\s*([#^/!>&]?)\s*([^{}]*?)\s*\}?\}\}")
 _MUSTACHE_SPECIFIC = re.compile(r"\{\{\s*[#^/!>&{]")
 _JINJA_BLOCK = re.compile(r"\{%-?.*?-?%\}|\{#.*?#\}", re.S)
 _JINJA_EXPR = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
@@ -233,7 +234,7 @@ def _lex_jinja(text: str) -> TemplateInfo:
 def _lex_mustache(text: str) -> TemplateInfo:
     info = TemplateInfo()
     stack: list[tuple[str, int]] = []
-    for m in _MUSTACHE_TAG.finditer(text):
+    for m in MUSTACHE_TAG.finditer(text):
         sigil, name = m.group(2), m.group(3).strip()
         if sigil in ("!", ">"):
             info.hidden.append(m.span())
