@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 
-from .model import Edit, LineIndex, Message, Span
+from .model import Edit, LineIndex, Message, Provenance, Span
 
 
-def encode_for(message: Message, text: str) -> str | None:
+def encode_for(message: Message, text: str, literal: Provenance | None = None) -> str | None:
     """Spell ``text`` as it must be written inside ``message``'s source literal.
 
+    ``literal`` is the literal the text goes into when the message was joined
+    from several (its quoting decides, not the message's last piece's).
     Returns ``None`` when it cannot be written safely there (a raw
     single-quoted Python string that would need a newline, or a YAML scalar
     style promptlint does not edit).
@@ -20,12 +22,14 @@ def encode_for(message: Message, text: str) -> str | None:
     if message.encoding == "json":
         return json.dumps(text, ensure_ascii=False)[1:-1]
     if message.encoding == "python":
-        if message.raw_string:
-            if "\\" in text or ("\n" in text and not message.triple_quoted):
+        raw_string = literal.raw_string if literal is not None else message.raw_string
+        triple_quoted = literal.triple_quoted if literal is not None else message.triple_quoted
+        if raw_string:
+            if "\\" in text or ("\n" in text and not triple_quoted):
                 return None
             return text
         out = text.replace("\\", "\\\\")
-        if not message.triple_quoted:
+        if not triple_quoted:
             out = out.replace("\n", "\\n")
         return out
     return None

@@ -127,6 +127,38 @@ class Finding:
     suppression_reason: str | None = None
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """The source literal a run of prompt text was written in.
+
+    ``path`` is the file, spelled as the prompt's :attr:`Prompt.path`;
+    ``start`` and ``end`` are 0-based code-point offsets into that file's text
+    of the whole literal as written, prefix and quotes included, end
+    exclusive (``r'…'`` from its ``r`` to just after its closing quote); the
+    1-based line and column of an offset come from that file's
+    :class:`LineIndex`, never another file's. ``own`` is true when the literal is
+    written in the prompt's own statement and false when it belongs to a
+    constant the prompt reaches by name (``BASE + "…"``, ``SEP.join([BASE,
+    …])``, ``OTHER_PROMPT``), a constant other prompts may share; ``constant``
+    names the constant whose assignment holds the literal (``None`` when
+    ``own``). The prompt's own statement is the assignment of a prompt-named
+    constant, or the LLM call of a call-site prompt together with the message
+    list it names (``messages=MESSAGES``); a call-site message that is one
+    bare constant (maybe through ``.format``/``.strip``/``dedent``) is named
+    after that constant, so that constant's assignment is its own statement.
+    ``raw_string`` and ``triple_quoted`` say how the literal is quoted (what
+    text written into it must respect).
+    """
+
+    path: str
+    start: int
+    end: int
+    own: bool = True
+    constant: str | None = None
+    raw_string: bool = False
+    triple_quoted: bool = False
+
+
 class SourceMap:
     """Maps offsets in a prompt's text back to 0-based file offsets.
 
@@ -136,38 +168,73 @@ class SourceMap:
     A character that was synthesised (for example the blank line promptlint puts
     between two messages of a conversation) maps to the position of the
     character before it.
+
+    ``origins[i]`` is the :class:`Provenance` of text character ``i`` (one
+    shared record per literal), or ``None`` when no literal is recorded: the
+    character was copied from the prompt's own file (:attr:`Prompt.path`)
+    outside any code literal (a prompt file's body, a JSON or YAML string). A
+    synthesised character takes the origin of the character before it (the
+    file and literal its position maps to). The offsets of ``starts`` and
+    ``ends`` belong to that file: turn them into positions with that file's
+    :class:`LineIndex` only.
     """
 
-    __slots__ = ("starts", "ends")
+    __slots__ = ("starts", "ends", "origins")
 
-    def __init__(self, starts: list[int] | None = None, ends: list[int] | None = None) -> None:
+    def __init__(self, starts: list[int] | None = None, ends: list[int] | None = None,
+                 origins: list[Provenance | None] | None = None) -> None:
         self.starts: list[int] = starts if starts is not None else []
         self.ends: list[int] = ends if ends is not None else []
+        self.origins: list[Provenance | None] = origins if origins is not None else [None] * len(self.starts)
 
     @classmethod
-    def identity(cls, file_offset: int, length: int) -> "SourceMap":
+    def identity(cls, file_offset: int, length: int, origin: Provenance | None = None) -> "SourceMap":
         """A map for text copied verbatim from the file at ``file_offset``."""
         starts = list(range(file_offset, file_offset + length))
-        return cls(starts, [s + 1 for s in starts])
+        return cls(starts, [s + 1 for s in starts], [origin] * length)
 
     def __len__(self) -> int:
         return len(self.starts)
 
-    def append(self, start: int, end: int) -> None:
+    def append(self, start: int, end: int, origin: Provenance | None = None) -> None:
         """Record one more text character that came from file ``[start, end)``."""
         self.starts.append(start)
         self.ends.append(end)
+        self.origins.append(origin)
 
     def extend(self, other: "SourceMap") -> None:
         """Append the characters of ``other`` (used to join pieces)."""
         self.starts.extend(other.starts)
         self.ends.extend(other.ends)
+        self.origins.extend(other.origins)
 
     def pad(self, count: int) -> None:
         """Append ``count`` synthesised characters mapped to the last character."""
         last = self.ends[-1] if self.ends else 0
         self.starts.extend([last] * count)
         self.ends.extend([last] * count)
+        self.origins.extend([self.origins[-1] if self.origins else None] * count)
+
+    def set_origin(self, origin: Provenance | None) -> None:
+        """Record ``origin`` for every character (a map built for one literal)."""
+        self.origins = [origin] * len(self.starts)
+
+    def select(self, indices: list[int]) -> "SourceMap":
+        """A map of the characters at text offsets ``indices`` (in that order)."""
+        return SourceMap([self.starts[i] for i in indices], [self.ends[i] for i in indices],
+                         [self.origins[i] for i in indices])
+
+    def origin(self, text_offset: int) -> Provenance | None:
+        """:class:`Provenance` of text character ``text_offset`` (``None`` out of range)."""
+        if 0 <= text_offset < len(self.origins):
+            return self.origins[text_offset]
+        return None
+
+    def path_of(self, text_offset: int, default: str) -> str:
+        """The file text character ``text_offset`` came from (``default``, the
+        prompt's own path, when no literal is recorded for it)."""
+        found = self.origin(max(0, min(text_offset, len(self.origins) - 1)))
+        return found.path if found is not None else default
 
     def file_start(self, text_offset: int) -> int:
         """File offset of text character ``text_offset`` (clamped)."""
@@ -182,7 +249,10 @@ class SourceMap:
         return self.ends[max(0, min(text_end - 1, len(self.ends) - 1))]
 
     def span(self, index: LineIndex, text_start: int, text_end: int) -> Span:
-        """The file span of text ``[text_start, text_end)``; empty spans allowed."""
+        """The file span of text ``[text_start, text_end)``; empty spans allowed.
+
+        ``index`` must be the :class:`LineIndex` of the file those characters
+        came from (see :meth:`path_of`)."""
         start = self.file_start(text_start)
         end = self.file_end(text_end) if text_end > text_start else start
         return Span(index.position(start), index.position(max(start, end)))
@@ -221,7 +291,11 @@ class Message:
     to write new text into the file (``raw`` for prompt files, ``python`` for a
     Python literal, ``json`` for a JSON string, ``None`` when promptlint cannot
     edit it safely). ``origin`` names the constant the text came from, and
-    ``anchor`` is the file offset of the literal that holds it.
+    ``anchor`` is the file offset of the literal that holds it. Which file and
+    which literal each character came from (and whether that literal is the
+    prompt's own or a referenced constant's) is ``source_map.origins``
+    (:class:`Provenance`); the literal quoting flags here describe the last
+    piece only.
     ``literal_span`` is the file range of the source spelling that a rewrite
     may replace as a whole (a Python string expression, a JSON string, a
     prompt file's body); ``None`` when the text is built in a way promptlint

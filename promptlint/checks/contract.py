@@ -13,7 +13,12 @@
 * ``unpinned-sampling``: a JSON output contract sampled with temperature > 0
   and no seed, in the contract or at a Python call site.
 
-Findings land on the contract's YAML node (or the call's ``temperature=``).
+Findings land on the contract's YAML node (or the call's ``temperature=``):
+the contract's file is the one being linted, so its suppressions and editor
+diagnostics apply there. A finding about the prompt's text (the JSON example
+of ``output-schema-mismatch``) names that text's place in its message as
+``path:line:column`` of the prompt's own file, computed with that file's line
+index (a contract file may name a prompt in another file).
 """
 
 from __future__ import annotations
@@ -46,17 +51,17 @@ def run(ctx: CheckContext) -> None:
     if which == "missing-fallback":
         lat = c.latency
         if lat and (lat.ttft_ms_p95 or lat.ttlt_ms_p95) and not lat.fallback:
-            ctx.emit(0, 0, span=_node_span(lc, "latency"), fingerprint=f"fallback {lc.prompt_id}")
+            ctx.emit(0, 0, span=_node_span(lc, "latency"), span_file=lc.path, fingerprint=f"fallback {lc.prompt_id}")
     elif which == "cache-key-missing-user":
         personal = [n for n in names if re.search(ctx.options["personal"], n, re.I)]
         if c.cache and c.cache.scope == "shared" and personal:
-            ctx.emit(0, 0, span=_node_span(lc, "cache", "scope"), inputs=", ".join(personal),
+            ctx.emit(0, 0, span=_node_span(lc, "cache", "scope"), span_file=lc.path, inputs=", ".join(personal),
                      fingerprint=f"user {lc.prompt_id}")
     elif which == "cache-key-missing-retrieval-version":
         docs = [n for n in names if re.search(ctx.options["retrieval"], n, re.I)]
         if c.cache and docs and not any(re.search(ctx.options["version"], v, re.I) for v in c.cache.vary_on):
             ctx.emit(0, 0, span=_node_span(lc, "cache", "vary_on") if c.cache.vary_on else _node_span(lc, "cache"),
-                     inputs=", ".join(docs), fingerprint=f"retrieval {lc.prompt_id}")
+                     span_file=lc.path, inputs=", ".join(docs), fingerprint=f"retrieval {lc.prompt_id}")
     elif which == "output-schema-mismatch":
         if c.output.format != "json" or lc.schema is None:
             return
@@ -72,10 +77,9 @@ def run(ctx: CheckContext) -> None:
                 continue
             errors = sorted(validator.iter_errors(example), key=lambda e: list(e.absolute_path))
             if errors:
-                where = ctx.text_span(s, s + 1).start
                 path = "/".join(str(p) for p in errors[0].absolute_path) or "$"
-                ctx.emit(0, 0, span=_node_span(lc, "output", "schema"),
-                         error=f"the example at {prompt.path}:{where.line} fails at {path}: {errors[0].message}",
+                ctx.emit(0, 0, span=_node_span(lc, "output", "schema"), span_file=lc.path,
+                         error=f"the example at {ctx.location(s)} fails at {path}: {errors[0].message}",
                          fingerprint=f"schema {lc.prompt_id} {raw[:80]}")
 
 
@@ -83,7 +87,7 @@ def _unpinned(ctx: CheckContext, lc, prompt) -> None:  # noqa: ANN001
     if lc is not None:
         s = lc.contract.sampling
         if lc.contract.output.format == "json" and s.temperature > 0 and s.seed is None:
-            ctx.emit(0, 0, span=_node_span(lc, "sampling"), where="the contract",
+            ctx.emit(0, 0, span=_node_span(lc, "sampling"), span_file=lc.path, where="the contract",
                      temperature=s.temperature, fingerprint=f"sampling {lc.prompt_id}")
         return
     call = prompt.sampling
@@ -92,4 +96,5 @@ def _unpinned(ctx: CheckContext, lc, prompt) -> None:  # noqa: ANN001
     value, span = call["temperature"]
     wants_json = call.get("json") or bool(re.search(r"\bJSON\b", ctx.analysis.clean))
     if value > 0 and wants_json:
-        ctx.emit(0, 0, span=span, where="this call", temperature=value, fingerprint=f"sampling {prompt.id}")
+        ctx.emit(0, 0, span=span, span_file=prompt.path, where="this call", temperature=value,
+                 fingerprint=f"sampling {prompt.id}")

@@ -12,7 +12,10 @@ What counts as a prompt:
 
 Strings are followed through implicit concatenation, ``+``, f-strings,
 ``textwrap.dedent``/``inspect.cleandoc``, ``sep.join([...])`` and ``.strip()``;
-each keeps a source map to the file.
+each keeps a source map to the file, and every character the
+:class:`~promptlint.model.Provenance` of its literal: the literal's span, and
+whether it is written in the prompt's own statement or in a constant that the
+prompt reaches by name (see :meth:`_Builder.eval`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ..model import Declaration, LineIndex, Message, Placeholder, Prompt, SourceMap, Span
+from ..model import Declaration, LineIndex, Message, Placeholder, Prompt, Provenance, SourceMap, Span
 from .base import Extraction, ParseProblem
 from .callsites import CallSite  # noqa: F401 - re-exported for configuration code
 from .align import decode_python_body
@@ -411,24 +414,31 @@ class _Builder:
                 return a
         return None
 
-    def eval(self, node, scope: tuple[str, ...], depth: int = 0) -> Message | None:  # noqa: ANN001, C901
+    def eval(self, node, scope: tuple[str, ...], depth: int = 0,  # noqa: ANN001, C901
+             const: str | None = None, whole: bool = False) -> Message | None:
+        """The message ``node`` evaluates to (``None`` when it is not a string
+        promptlint can follow). ``const`` is the constant whose assignment
+        holds ``node`` (``None``: the prompt's own statement), recorded in each
+        character's :class:`~promptlint.model.Provenance`; ``whole`` is true
+        when ``node`` is a call-site message's whole value, where a bare name
+        is the message itself (its constant's literals are the message's own)."""
         if depth > 8:
             return None
         if isinstance(node, cst.SimpleString):
-            return self._spanned(self._simple(node), node)
+            return self._spanned(self._simple(node, const), node)
         if isinstance(node, cst.FormattedString):
-            return self._spanned(self._fstring(node), node)
+            return self._spanned(self._fstring(node, const), node)
         if isinstance(node, (cst.ConcatenatedString, cst.BinaryOperation)):
             if isinstance(node, cst.BinaryOperation) and not isinstance(node.operator, cst.Add):
                 return None
-            msg = self._join(_concat_leaves(node), scope, depth, "")
+            msg = self._join(_concat_leaves(node), scope, depth, "", const)
             return self._spanned(msg, node) if msg is not None and _all_literals(node) else msg
         if isinstance(node, cst.Name):
             a = self.resolve(node.value, scope)
             value = self.value_of(a) if a is not None else None
             if value is None or value is node:
                 return None
-            msg = self.eval(value, a.scope, depth + 1)
+            msg = self.eval(value, a.scope, depth + 1, const if whole else a.name)
             if msg is not None:
                 msg.origin = a.name
                 if node.value in self.col.format_calls and msg.syntax == "plain":
@@ -441,7 +451,7 @@ class _Builder:
             last = func.rsplit(".", 1)[-1]
             args = [a for a in node.args if not a.keyword and not a.star]
             if last in ("dedent", "cleandoc") and args:
-                inner = self.eval(args[0].value, scope, depth + 1)
+                inner = self.eval(args[0].value, scope, depth + 1, const, whole)
                 if inner is None:
                     return None
                 out = _dedent(inner, strip=last == "cleandoc")
@@ -450,23 +460,23 @@ class _Builder:
             if isinstance(node.func, cst.Attribute):
                 attr = node.func.attr.value
                 if attr in ("strip", "lstrip", "rstrip") and not node.args:
-                    inner = self.eval(node.func.value, scope, depth + 1)
+                    inner = self.eval(node.func.value, scope, depth + 1, const, whole)
                     if inner is None:
                         return None
                     out = _strip(inner, attr)
                     out.literal_span = inner.literal_span
                     return out
                 if attr == "format":
-                    inner = self.eval(node.func.value, scope, depth + 1)
+                    inner = self.eval(node.func.value, scope, depth + 1, const, whole)
                     if inner is not None and inner.syntax == "plain":
                         inner.syntax = "format"
                     return inner
                 if attr == "join" and len(args) == 1 and isinstance(args[0].value, (cst.List, cst.Tuple)):
-                    sep = self.eval(node.func.value, scope, depth + 1)
+                    sep = self.eval(node.func.value, scope, depth + 1, const)
                     if sep is None:
                         return None
                     items = [e.value for e in args[0].value.elements]
-                    return self._join(items, scope, depth, sep.text)
+                    return self._join(items, scope, depth, sep.text, const)
         return None
 
     def _spanned(self, msg: Message | None, node) -> Message | None:  # noqa: ANN001
@@ -474,7 +484,12 @@ class _Builder:
             msg.literal_span = (self.offset(node), self.offset(node, end=True))
         return msg
 
-    def _simple(self, node) -> Message | None:  # noqa: ANN001
+    def _origin(self, node, const: str | None, raw_string: bool, triple_quoted: bool) -> Provenance:  # noqa: ANN001
+        """The provenance record of literal ``node`` (see :meth:`eval` for ``const``)."""
+        return Provenance(self.path, self.offset(node), self.offset(node, end=True), const is None, const,
+                          raw_string, triple_quoted)
+
+    def _simple(self, node, const: str | None = None) -> Message | None:  # noqa: ANN001
         raw = node.value
         prefix_len = len(raw) - len(raw.lstrip("rRbBuUfFtT"))
         prefix = raw[:prefix_len].lower()
@@ -484,10 +499,11 @@ class _Builder:
         start = self.offset(node) + prefix_len + q
         body = raw[prefix_len + q: len(raw) - q]
         text, smap = decode_python_body(body, start, raw_string="r" in prefix)
+        smap.set_origin(self._origin(node, const, "r" in prefix, q == 3))
         return Message(text, smap, encoding="python", raw_string="r" in prefix, triple_quoted=q == 3,
                        anchor=self.offset(node))
 
-    def _fstring(self, node) -> Message | None:  # noqa: ANN001
+    def _fstring(self, node, const: str | None = None) -> Message | None:  # noqa: ANN001
         prefix = node.start.lower()
         raw_string = "r" in prefix
         if "b" in prefix:
@@ -510,13 +526,14 @@ class _Builder:
                 name = _CODEGEN.code_for_node(part.expression).strip()
                 placeholders.append(Placeholder(name, start_text, start_text + len(src)))
         q = node.end
+        smap.set_origin(self._origin(node, const, raw_string, len(q) == 3))
         return Message("".join(out), smap, syntax="fstring", placeholders=placeholders, encoding="python",
                        raw_string=raw_string, triple_quoted=len(q) == 3, anchor=self.offset(node))
 
-    def _join(self, nodes: list, scope, depth: int, sep: str) -> Message | None:
+    def _join(self, nodes: list, scope, depth: int, sep: str, const: str | None = None) -> Message | None:
         msgs = []
         for n in nodes:
-            m = self.eval(n, scope, depth)
+            m = self.eval(n, scope, depth, const)
             if m is None:
                 return None
             msgs.append(m)
@@ -718,7 +735,7 @@ class _Builder:
                 else:
                     out += self._content(v, role, scope)
             return out
-        msg = self.eval(node, scope)
+        msg = self.eval(node, scope, whole=True)
         if msg is None:
             return []
         msg.role = role
@@ -826,7 +843,7 @@ def _keep(msg: Message, keep: list[bool]) -> Message:
     idx = [i for i, k in enumerate(keep) if k]
     new_pos = {old: new for new, old in enumerate(idx)}
     text = "".join(msg.text[i] for i in idx)
-    smap = SourceMap([msg.source_map.starts[i] for i in idx], [msg.source_map.ends[i] for i in idx])
+    smap = msg.source_map.select(idx)
 
     def remap(s: int, e: int) -> tuple[int, int]:
         ns = next((new_pos[i] for i in range(s, e) if i in new_pos), len(text))
