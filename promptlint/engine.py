@@ -159,16 +159,22 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
         if f:
             result.findings.append(f)
     prompt_lines: dict[str, set[int]] = {}
+    others: dict[str, LineIndex] = {}  # line indexes of the files a contract file's prompts live in
     for prompt in extraction.prompts:
         analysis = analyse(prompt, settings.vocabulary)  # type: ignore[arg-type]
-        result.prompts.append(summarise(prompt, analysis, index))
-        prompt_lines[prompt.id] = _prompt_lines(prompt, index)
+        if prompt.path == path:
+            result.prompts.append(summarise(prompt, analysis, index))
+            prompt_lines[prompt.id] = _prompt_lines(prompt, index)
+        else:  # its offsets belong to its own file: positions use that file's line index
+            if prompt.path not in others:
+                others[prompt.path] = LineIndex(read_source(prompt.path)[0] or "")
+            result.prompts.append(summarise(prompt, analysis, others[prompt.path]))
         for rule in rules:
             if rule.check == ENGINE_KIND or (extraction.only_checks and rule.check not in extraction.only_checks):
                 continue
             if rule.check == "contract" and prompt.contract is None and prompt.sampling is None:
                 continue
-            ctx = CheckContext(analysis, rule, index, path, settings.ruleset, layout=settings.layout)
+            ctx = CheckContext(analysis, rule, index, path, settings.ruleset, others, layout=settings.layout)
             get_check(rule.check)(ctx)
             result.findings.extend(ctx.findings)
     styles = {"hash": ("hash",), "jinja": ("jinja",), "html": ("html", "jinja"), "none": ()}[extraction.comment_style]

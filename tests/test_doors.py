@@ -229,3 +229,14 @@ def test_fix_and_rewrite_no_model_give_the_same_restructure(tmp_path: Path) -> N
     a, b = (tmp_path / "prompts" / "a.txt").read_text(), (tmp_path / "prompts" / "b.txt").read_text()
     assert a != body and a == b
     assert a.startswith("# ")  # the configured layout (Markdown headings), not Label: blocks
+
+
+def test_contract_file_reports_its_prompt_at_the_prompt_files_lines(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(REPO / "fixtures" / "variance", tmp_path / "variance")
+    own = json.loads(_cli(tmp_path, "prompts", "--no-cache", "--output-format", "json",
+                          "variance/ticket_triage.md").stdout)
+    via = json.loads(_cli(tmp_path, "prompts", "--no-cache", "--output-format", "json",
+                          "variance/ticket_triage.contract.yaml").stdout)
+    assert [(p["line"], p["end_line"], p["parts"]) for p in via] == [(p["line"], p["end_line"], p["parts"]) for p in own]
