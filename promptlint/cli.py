@@ -280,7 +280,7 @@ def rules_cmd(output_format: PromptsFormat = typer.Option(PromptsFormat.table, "
 
 @app.command()
 def rewrite(
-    targets: List[str] = typer.Argument(..., help="PATH or PATH::PROMPT_ID (default: every prompt with a structure finding)."),
+    targets: List[str] = typer.Argument(..., help="PATH or PATH::PROMPT_ID (a path alone: every prompt there that lacks a task or an output contract, or whose parts are not separated)."),
     backend: Optional[str] = typer.Option(None, "--backend", help="llama (local GGUF) or openai (OpenAI-compatible server)."),
     model: Optional[str] = typer.Option(None, "--model", help="GGUF path (llama) or model name (openai)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server URL."),

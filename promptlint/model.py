@@ -279,6 +279,25 @@ class Declaration:
     span: Span
 
 
+
+#: Role names other libraries and formats use, mapped to the chat roles promptlint judges
+#: (LangChain's ``human``/``ai``, Gemini's ``model``, OpenAI's ``developer`` ...).
+ROLE_ALIASES = {"human": "user", "ai": "assistant", "model": "assistant", "developer": "system", "chat": "user",
+                "placeholder": "placeholder"}
+
+
+def normal_role(role: str) -> str:
+    """``role`` (any case) as one of the chat roles promptlint judges (see :data:`ROLE_ALIASES`)."""
+    low = role.lower()
+    return ROLE_ALIASES.get(low, low)
+
+
+def primary_index(messages: list) -> int:
+    """Index of a conversation's primary message (where prompt-level findings
+    are reported): the first system message, else the first message."""
+    return next((i for i, m in enumerate(messages) if m.role == "system"), 0)
+
+
 @dataclass
 class Message:
     """One piece of prompt text: a whole prompt file or one role message.

@@ -51,7 +51,7 @@ def layout_for(path: str, analysis: Analysis, configured: str | None = None) -> 
 def todo_text(part: str, ruleset=None) -> str:  # noqa: ANN001 - RuleSet
     """The TODO line for a missing ``part``: the scaffold text of its rule."""
     if ruleset is not None:
-        rule = ruleset.by_key("missing-" + part.replace("_", "-"))
+        rule = next((r for r in ruleset.rules if r.check == "contract-part" and r.options.get("part") == part), None)
         if rule is not None and rule.options.get("scaffold", {}).get("text"):
             return rule.options["scaffold"]["text"]
     return "TODO: state the " + part.replace("_", " ") + "."

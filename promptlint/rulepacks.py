@@ -18,6 +18,8 @@ from pathlib import Path
 from .errors import UsageError, load_yaml, schema_error_message, yaml_node_at
 
 DOCS_URL = "https://promptlint.dev/rules/{name}/"
+#: Check kinds whose findings are about the prompt's structure (see :attr:`Rule.restructures`).
+STRUCTURE_CHECKS = frozenset({"contract-part", "separation"})
 REGEX_OPTIONS = {"formats", "shape", "personal", "retrieval", "version"}
 
 RULE_SCHEMA: dict = {
@@ -72,6 +74,13 @@ class Rule:
     def url(self) -> str:
         """The rule's documentation URL."""
         return DOCS_URL.format(name=self.name)
+
+    @property
+    def restructures(self) -> bool:
+        """Is this a structure rule, whose fix is the restructure (and whose
+        findings the editor offers a model rewrite for)? The ``contract-part``
+        and ``separation`` check kinds."""
+        return self.check in STRUCTURE_CHECKS
 
 
 @dataclass(frozen=True)

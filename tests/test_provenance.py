@@ -174,11 +174,11 @@ def test_contracts_file_names_the_python_example_at_its_line(tmp_path: Path, mon
 
 def _contract_context(monkeypatch, rule_name: str) -> tuple[CheckContext, object]:  # noqa: ANN001
     """The context the engine builds to run ``rule_name`` on the contract file's prompt."""
-    from promptlint.checks import contract
+    from promptlint.checks import serving
 
     seen: list[CheckContext] = []
-    run = contract.run
-    monkeypatch.setattr(contract, "run", lambda ctx: (seen.append(ctx), run(ctx))[1])
+    run = serving.run
+    monkeypatch.setattr(serving, "run", lambda ctx: (seen.append(ctx), run(ctx))[1])
     assert lint("ticket.contract.yaml").error is None
     ctx = next(c for c in seen if c.rule.name == rule_name)
     ctx.findings = []

@@ -16,7 +16,7 @@ from ..model import Finding, Fix, LineIndex, Position, Span
 from ..rulepacks import Rule
 
 CHECK_KINDS: dict[str, str] = {
-    "contract-part": "contract_part",
+    "contract-part": "parts",
     "separation": "separation",
     "output-shape": "output_shape",
     "output-schema": "output_schema",
@@ -26,7 +26,7 @@ CHECK_KINDS: dict[str, str] = {
     "template-syntax": "template_syntax",
     "injection": "injection",
     "empty": "empty",
-    "contract": "contract",
+    "contract": "serving",
 }
 #: A rule with ``check: engine`` is reported by the engine itself (``parse-error``,
 #: ``unused-suppression``): it has no check module.

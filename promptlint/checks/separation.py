@@ -21,6 +21,6 @@ def run(ctx: CheckContext) -> None:
     else:
         start, end = ctx.head_span()
         names = ", ".join(p.replace("_", " ") for p in present)
-    from .contract_part import scaffold_fix
+    from .parts import scaffold_fix
 
     ctx.emit(start, end, parts=names, fix=scaffold_fix(ctx, "context"), fingerprint="sections " + ",".join(present))

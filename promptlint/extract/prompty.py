@@ -12,7 +12,7 @@ import re
 
 import yaml
 
-from ..model import Declaration, LineIndex, Message, Prompt, SourceMap, Span
+from ..model import Declaration, LineIndex, Message, Prompt, SourceMap, Span, normal_role, primary_index
 from .base import Extraction, ParseProblem
 from .text import split_front_matter
 
@@ -48,10 +48,10 @@ def extract_prompty(path: str, text: str, index: LineIndex, settings) -> Extract
             chunk = body[start:end]
             role = m.group(1).lower()
             messages.append(Message(chunk, SourceMap.identity(body_off + start, len(chunk)),
-                                    role="system" if role == "developer" else role, syntax=syntax,
+                                    role=normal_role(role), syntax=syntax,
                                     anchor=body_off + m.start(),
                                     literal_span=(body_off + start, body_off + end)))
-    primary = next((i for i, m in enumerate(messages) if m.role == "system"), 0)
+    primary = primary_index(messages)
     declarations = _declarations(text, raw, front) if front is not None else None
     prompt = Prompt(path, path, None, messages, primary=primary, declarations=declarations, origin="file")
     if front:

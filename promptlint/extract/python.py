@@ -26,14 +26,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ..model import Declaration, LineIndex, Message, Placeholder, Prompt, Provenance, SourceMap, Span
+from ..model import (Declaration, LineIndex, Message, Placeholder, Prompt, Provenance, SourceMap, Span, normal_role,
+                     primary_index)
 from .base import Extraction, ParseProblem
 from .callsites import CallSite  # noqa: F401 - re-exported for configuration code
 from .align import decode_python_body
 
 MARKER = re.compile(r"^[ \t]*#[ \t]*promptlint:[ \t]*prompt\b", re.M)
-_ROLE_ALIASES = {"human": "user", "ai": "assistant", "model": "assistant", "developer": "system",
-                 "chat": "user", "placeholder": "placeholder"}
 _MESSAGE_CLASSES = {
     "SystemMessage": "system", "HumanMessage": "user", "AIMessage": "assistant",
     "SystemMessagePromptTemplate": "system", "HumanMessagePromptTemplate": "user",
@@ -670,7 +669,7 @@ class _Builder:
             self._decide_syntax(m, m.origin, prefer)
             if m.origin:
                 self.consumed.add(m.origin)
-        primary = next((i for i, m in enumerate(messages) if m.role == "system"), 0)
+        primary = primary_index(messages)
         main = messages[primary]
         if rec.target and site.template_syntax:
             # A template object is named by its variable; an API call's result is not the prompt.
@@ -772,7 +771,7 @@ class _Builder:
             return "user"
         msg = self.eval(node, scope)
         role = (msg.text if msg else "user").strip().lower()
-        return _ROLE_ALIASES.get(role, role)
+        return normal_role(role)
 
 
 def _concat_leaves(node) -> list:  # noqa: ANN001

@@ -21,7 +21,7 @@ import json
 
 import yaml
 
-from ..model import Declaration, LineIndex, Message, Prompt, Span
+from ..model import Declaration, LineIndex, Message, Prompt, Span, normal_role, primary_index
 from ..template import detect_syntax
 from .base import Extraction, ParseProblem
 from .align import align
@@ -101,7 +101,7 @@ class _Builder:
         for n in seq.value:
             role_node = _get(n, "role")
             role = str(role_node.value).lower() if isinstance(role_node, yaml.ScalarNode) else "user"
-            role = {"human": "user", "ai": "assistant", "developer": "system"}.get(role, role)
+            role = normal_role(role)
             content = _get(n, "content", "text", "template", "prompt")
             if isinstance(content, yaml.SequenceNode):
                 for part in content.value:
@@ -117,7 +117,7 @@ class _Builder:
     def add(self, pid: str, name: str | None, messages: list[Message], decl_node=None) -> None:  # noqa: ANN001
         if not messages:
             return
-        primary = next((i for i, m in enumerate(messages) if m.role == "system"), 0)
+        primary = primary_index(messages)
         self.prompts.append(Prompt(pid, self.path, name, messages, primary=primary,
                                    declarations=self.declarations(decl_node), origin="file"))
 

@@ -301,7 +301,8 @@ def code_actions(ls: PromptlintServer, params: t.CodeActionParams) -> list[t.Cod
             actions.append(t.CodeAction(title=f"Disable {diag.code} for this line", kind=t.CodeActionKind.QuickFix,
                                         diagnostics=[diag], edit=t.WorkspaceEdit(changes={uri: [sup]})))
         pid = diag.data.get("prompt_id")
-        if pid and pid not in rewrite_ids and diag.data.get("name", "").startswith(("missing-", "sections-")):
+        rule = ls.settings_for(uri).ruleset.by_key(diag.data.get("name", ""))
+        if pid and pid not in rewrite_ids and rule is not None and rule.restructures:
             rewrite_ids.append(pid)
     for pid in rewrite_ids:
         actions.append(t.CodeAction(title="Rewrite prompt with local model", kind=t.CodeActionKind.RefactorRewrite,
