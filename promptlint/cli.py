@@ -35,6 +35,18 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+class FailOn(str, Enum):
+    """Lowest severity that fails a ``check`` run."""
+
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+#: Severity order for ``--fail-on``: a finding fails the run when its rank is at least the level's.
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
 class CheckFormat(str, Enum):
     """Output formats of ``check``."""
 
@@ -74,6 +86,7 @@ def check(
     extend_select: Optional[List[str]] = typer.Option(None, "--extend-select", help="Rules to add to the selection."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rules to turn off."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
+    fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Lowest severity that makes the run exit 1 (default: config fail-on, else warning; info findings are reported but do not fail)."),
     statistics: bool = typer.Option(False, "--statistics", help="Print counts per rule instead of findings."),
     show_suppressed: bool = typer.Option(False, "--show-suppressed", help="Also list suppressed findings and their reasons."),
     config: Optional[str] = typer.Option(None, "--config", help="Config file (default: nearest promptlint.toml / pyproject.toml)."),
@@ -184,7 +197,9 @@ def check(
         _err.print(f"promptlint: internal error: {r.path}: {r.error}", markup=False)
     if report.errors or write_failed:
         raise typer.Exit(2)
-    raise typer.Exit(0 if exit_zero or not active else 1)
+    level = (fail_on.value if fail_on else settings.fail_on)
+    failing = [f for f in active if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[level]]
+    raise typer.Exit(0 if exit_zero or not failing else 1)
 
 
 @app.command()

@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
@@ -103,6 +105,7 @@ class FileConfig(_Base):
     respect_gitignore: bool = True
     rule_paths: list[str] = Field(default_factory=list)
     layout: str | None = None
+    fail_on: Literal["error", "warning", "info"] = "warning"
     labels: dict[str, list[str]] = Field(default_factory=dict)
     cues: dict[str, list[str]] = Field(default_factory=dict)
     extract: ExtractConfig = Field(default_factory=ExtractConfig)
@@ -134,6 +137,7 @@ class Settings:
     config_path: Path | None = None
     model: ModelConfig = field(default_factory=ModelConfig)
     layout: str | None = None
+    fail_on: str = "warning"
     cache_dir: Path | None = None
     fingerprint: str = ""
 
@@ -318,5 +322,6 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
         include=tuple(fc.include or ()), extend_include=tuple(fc.extend_include),
         exclude=(tuple(fc.exclude) if fc.exclude is not None else DEFAULT_EXCLUDE) + tuple(fc.extend_exclude),
         respect_gitignore=fc.respect_gitignore, config_path=cfg_path, model=fc.model, layout=fc.layout,
+        fail_on=fc.fail_on,
         cache_dir=(root / fc.cache_dir) if fc.cache_dir else None, fingerprint=fp,
     )

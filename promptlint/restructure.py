@@ -123,7 +123,8 @@ def _restructure(analysis: Analysis, path: str, ruleset, layout: str | None) -> 
     view = analysis.views[prompt.primary]
     sections = analysis.sections
     lay = layout_for(path, analysis, layout)
-    todo = [p for p in PART_NAMES if not sections.parts[p].present]
+    # A part that already has a TODO block gets no second one.
+    todo = [p for p in PART_NAMES if not sections.parts[p].present and sections.parts[p].todo_offset is None]
     unlabelled = [p for p in sections.present if p != "context" and not sections.parts[p].labelled]
     if sections.separated and not unlabelled:
         extra = {p: [todo_text(p, ruleset)] for p in todo}

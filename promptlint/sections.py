@@ -112,12 +112,16 @@ class Block:
 @dataclass
 class PartInfo:
     """Where a contract part is stated: ``offsets`` are text offsets of evidence;
-    ``label_offset`` is where its first label is, when it has one."""
+    ``label_offset`` is where its first label is, when it has one;
+    ``todo_offset`` is the label of a block for this part that holds only a
+    TODO marker (``TODO``, ``FIXME``, ``TBD``): such a block does not make the
+    part present (the ``todo-part`` rule reports it)."""
 
     present: bool = False
     labelled: bool = False
     offsets: list[int] = field(default_factory=list)
     label_offset: int | None = None
+    todo_offset: int | None = None
 
 
 @dataclass
@@ -152,6 +156,10 @@ def blank_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+#: A block body that is only a reminder to write the part (matched at the body's start, after blanks).
+TODO_MARKER = re.compile(r"\s*(?:TODO|FIXME|TBD)\b")
+
+
 def segment(text: str, *, vocabulary: Vocabulary, placeholders: list[tuple[int, int]] = (),
             boundaries: list[int] = ()) -> Sections:
     """Segment ``text`` into blocks and find the contract parts.
@@ -165,13 +173,18 @@ def segment(text: str, *, vocabulary: Vocabulary, placeholders: list[tuple[int, 
     parts = {p: PartInfo() for p in PART_NAMES}
     mixed: list[Block] = []
     for b in blocks:
+        body_start = b.start if b.kind == "paragraph" else _body_start(text, b)
+        if b.label_part and TODO_MARKER.match(text, body_start, b.end):
+            # "Stop condition: TODO ..." is a reminder, not the part.
+            if parts[b.label_part].todo_offset is None:
+                parts[b.label_part].todo_offset = b.label_start
+            continue
         if b.label_part:
             info = parts[b.label_part]
             info.present = info.labelled = True
             info.offsets.append(b.label_start)
             if info.label_offset is None:
                 info.label_offset = b.label_start
-        body_start = b.start if b.kind == "paragraph" else _body_start(text, b)
         skip_context = b.label_part is not None and b.label_part != "context"
         stated: set[str] = set()
         for part, off, main in _cue_parts(text, body_start, b.end, vocab, skip_context):
@@ -194,6 +207,8 @@ def segment(text: str, *, vocabulary: Vocabulary, placeholders: list[tuple[int, 
             mixed.append(b)
     owned: set[str] = set()
     for b in blocks:
+        # A TODO block still gives its part a block of its own (separation is about layout; the
+        # todo-part rule reports that the block is empty of content).
         if b.label_part:
             owned.add(b.label_part)
         elif len(b.parts) == 1:

@@ -117,4 +117,4 @@ def test_rule_docs_command() -> None:
     assert proc.returncode == 0 and "# unescaped-brace (PL201)" in proc.stdout and "## Why" in proc.stdout
     assert _run(".", "rule", "no-such-rule").returncode == 2
     listing = _run(".", "rules").stdout.splitlines()
-    assert len(listing) == 23 and listing[0].startswith("PL001\tmissing-context")
+    assert len(listing) == 24 and listing[0].startswith("PL001\tmissing-context")

@@ -27,6 +27,7 @@ CHECK_KINDS: dict[str, str] = {
     "injection": "injection",
     "empty": "empty",
     "contract": "serving",
+    "todo-part": "todo",
 }
 #: A rule with ``check: engine`` is reported by the engine itself (``parse-error``,
 #: ``unused-suppression``): it has no check module.

@@ -13,10 +13,12 @@ from . import CheckContext
 
 
 def run(ctx: CheckContext) -> None:
-    """Report ``options.part`` missing, unless the prompt is empty."""
+    """Report ``options.part`` missing, unless the prompt is empty or has a
+    TODO block for the part (the ``todo-part`` check reports that one)."""
     a = ctx.analysis
     part = ctx.options["part"]
-    if not a.clean.strip() or a.sections.parts[part].present:
+    info = a.sections.parts[part]
+    if not a.clean.strip() or info.present or info.todo_offset is not None:
         return
     start, end = ctx.head_span()
     ctx.emit(start, end, fix=scaffold_fix(ctx, part), fingerprint=f"missing {part}")

@@ -1,0 +1,53 @@
+"""Gating: --fail-on (and config fail-on) decide which severities fail a run;
+info findings are reported but do not fail by default. A part that is only a
+TODO marker is not present: it is a todo-part finding, not a clean lint."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import lint
+
+INFO_ONLY = ("Context: you help a bakery's customers.\n\nConstraints: never promise a delivery date.\n\n"
+             "Task: answer the customer's question {question}.\n\nOutput: one short paragraph.\n\n"
+             "Stop condition: if the question is not about the bakery, say you cannot help.\n")
+
+
+def _check(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "promptlint", "check", "--no-cache", "--output-format", "json",
+                           *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_info_findings_do_not_fail_by_default(tmp_path: Path) -> None:
+    (tmp_path / "p.prompt").write_text(INFO_ONLY)
+    proc = _check(tmp_path, "p.prompt")
+    found = json.loads(proc.stdout)
+    assert [f["name"] for f in found] == ["missing-verification"] and found[0]["severity"] == "info"
+    assert proc.returncode == 0
+    assert _check(tmp_path, "--fail-on", "info", "p.prompt").returncode == 1
+
+
+def test_fail_on_error_and_config(tmp_path: Path) -> None:
+    (tmp_path / "p.prompt").write_text("Summarize the notes.\n")  # only warnings and info
+    assert _check(tmp_path, "p.prompt").returncode == 1
+    assert _check(tmp_path, "--fail-on", "error", "p.prompt").returncode == 0
+    (tmp_path / "promptlint.toml").write_text('fail-on = "error"\n')
+    assert _check(tmp_path, "p.prompt").returncode == 0
+    assert _check(tmp_path, "--fail-on", "warning", "p.prompt").returncode == 1
+    (tmp_path / "promptlint.toml").write_text('fail-on = "sometimes"\n')
+    bad = _check(tmp_path, "p.prompt")
+    assert bad.returncode == 2 and "fail-on" in bad.stderr
+
+
+def test_todo_markers_are_not_parts() -> None:
+    result = lint("p.prompt", "Task: TODO: the one thing to do.\n\nOutput format: TODO\n")
+    names = sorted(f.name for f in result.findings)
+    assert names.count("todo-part") == 2
+    assert "missing-task" not in names and "missing-output-contract" not in names  # reported once, as TODO
+    (summary,) = result.prompts
+    assert not summary["parts"]["task"]["present"] and not summary["parts"]["output_contract"]["present"]
+    written = lint("p.prompt", "Task: summarise the notes.\n\nOutput format: three bullet points.\n")
+    assert "todo-part" not in {f.name for f in written.findings}
