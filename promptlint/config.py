@@ -106,6 +106,7 @@ class FileConfig(_Base):
     rule_paths: list[str] = Field(default_factory=list)
     layout: str | None = None
     fail_on: Literal["error", "warning", "info"] = "warning"
+    contract_rules_in_tests: bool = False
     labels: dict[str, list[str]] = Field(default_factory=dict)
     cues: dict[str, list[str]] = Field(default_factory=dict)
     extract: ExtractConfig = Field(default_factory=ExtractConfig)
@@ -138,6 +139,7 @@ class Settings:
     model: ModelConfig = field(default_factory=ModelConfig)
     layout: str | None = None
     fail_on: str = "warning"
+    contract_rules_in_tests: bool = False
     cache_dir: Path | None = None
     fingerprint: str = ""
 
@@ -322,6 +324,6 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
         include=tuple(fc.include or ()), extend_include=tuple(fc.extend_include),
         exclude=(tuple(fc.exclude) if fc.exclude is not None else DEFAULT_EXCLUDE) + tuple(fc.extend_exclude),
         respect_gitignore=fc.respect_gitignore, config_path=cfg_path, model=fc.model, layout=fc.layout,
-        fail_on=fc.fail_on,
+        fail_on=fc.fail_on, contract_rules_in_tests=fc.contract_rules_in_tests,
         cache_dir=(root / fc.cache_dir) if fc.cache_dir else None, fingerprint=fp,
     )

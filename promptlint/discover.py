@@ -27,6 +27,9 @@ import pathspec
 
 PROMPT_DIRS = {"prompts", "prompt", "preprompts", "system_prompts", "prompt_templates", "prompt-templates",
                ".prompts"}
+#: Folders of recorded HTTP traffic (VCR cassettes, snapshots): never prompts, often huge YAML; not walked
+#: (a folder named on the command line is still linted).
+RECORDED_DIRS = {"cassettes", "vcr_cassettes", "__snapshots__"}
 DOC_DIRS = {"docs", "doc", "documentation", "site", "website", "blog", "examples-docs"}
 _PROMPT_NAME = re.compile(r"(?:^|[._-])(?:system[._-]?)?(?:prompts?|instructions?)(?:[._-]|$)", re.I)
 AGENT_FILES = {"agents.md", "claude.md", "gemini.md", ".cursorrules", ".windsurfrules", "copilot-instructions.md",
@@ -214,7 +217,7 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
                     return True
                 return any(spec.match_file(prefix + name + tail) for prefix, spec in views)
 
-            dirnames[:] = sorted(d for d in dirnames if not ignored(d, True))
+            dirnames[:] = sorted(d for d in dirnames if not ignored(d, True) and d.lower() not in RECORDED_DIRS)
             for name in sorted(filenames):
                 if ignored(name, False):
                     continue

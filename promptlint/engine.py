@@ -130,8 +130,12 @@ def _prompt_lines(prompt: Prompt, index: LineIndex) -> set[int]:
     return lines
 
 
-def lint_text(path: str, text: str, settings: Settings, kind: str | None = None) -> FileResult:
+def lint_text(path: str, text: str, settings: Settings, kind: str | None = None, *,
+              hazards_only: bool = False) -> FileResult:
     """Lint one buffer: ``path`` is used for ids and messages, ``text`` is its content.
+    ``hazards_only`` runs the template-hazard rules but not the contract rules
+    (see :data:`promptlint.rulepacks.CONTRACT_CHECKS`): what files found in test
+    folders get by default (:func:`in_test_folder`).
 
     Never raises: an internal failure becomes ``FileResult.error``.
     """
@@ -140,7 +144,7 @@ def lint_text(path: str, text: str, settings: Settings, kind: str | None = None)
     kind = kind or kind_for_path(path)
     result = FileResult(path)
     try:
-        _lint_into(result, path, text, settings, kind)
+        _lint_into(result, path, text, settings, kind, hazards_only)
     except Exception as exc:  # noqa: BLE001 - fail closed: reported, exit code 2
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
@@ -148,7 +152,8 @@ def lint_text(path: str, text: str, settings: Settings, kind: str | None = None)
     return result
 
 
-def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kind: str) -> None:
+def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kind: str,
+               hazards_only: bool = False) -> None:
     index = LineIndex(text)
     rules = settings.rules_for(path)
     extraction = extract(path, text, kind, settings, index)
@@ -169,7 +174,10 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
             if prompt.path not in others:
                 others[prompt.path] = LineIndex(read_source(prompt.path)[0] or "")
             result.prompts.append(summarise(prompt, analysis, others[prompt.path]))
+        result.prompts[-1]["checks"] = "hazards" if hazards_only else "all"
         for rule in rules:
+            if hazards_only and rule.judges_contract:
+                continue
             if rule.check == ENGINE_KIND or (extraction.only_checks and rule.check not in extraction.only_checks):
                 continue
             if rule.check == "contract" and prompt.contract is None and prompt.sampling is None:
@@ -239,9 +247,34 @@ def _init_worker(settings: Settings) -> None:
     _WORKER_SETTINGS = settings
 
 
-def _work(batch: list[tuple[str, str, str]]) -> list[FileResult]:
+def _work(batch: list[tuple[str, str, str, bool]]) -> list[FileResult]:
     assert _WORKER_SETTINGS is not None
-    return [lint_text(path, text, _WORKER_SETTINGS, kind) for path, kind, text in batch]
+    return [lint_text(path, text, _WORKER_SETTINGS, kind, hazards_only=h) for path, kind, text, h in batch]
+
+
+#: Folder names whose files are test data by default (see :func:`in_test_folder`).
+TEST_FOLDERS = frozenset({"test", "tests", "testing", "__tests__", "fixtures", "testdata", "test_data"})
+
+
+def in_test_folder(display: str, named: list[str], settings: Settings) -> bool:
+    """Is ``display`` (a file found by walking one of the ``named`` paths) inside
+    a test or fixture folder (:data:`TEST_FOLDERS`) below the folder the user
+    named? A file or folder named on the command line is never test data (the
+    user asked for it), and ``contract-rules-in-tests = true`` turns this off."""
+    if settings.contract_rules_in_tests:
+        return False
+    rel = None
+    for given in named:
+        g = os.path.normpath(given)
+        d = os.path.normpath(display)
+        if d == g:
+            return False
+        if g in (".", "") or d.startswith(g + os.sep):
+            rel = d if g in (".", "") else d[len(g) + 1:]
+            break
+    if rel is None:
+        return False
+    return bool(set(Path(rel).parts[:-1]) & TEST_FOLDERS)
 
 
 def _span_t(s: Span) -> tuple[int, int, int, int]:
@@ -347,7 +380,8 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
             results[display] = lint_file(display, kind, settings)
             continue
         texts[display] = text
-        key = hashlib.blake2b(f"{display}\0{kind}\0".encode() + text.encode("utf-8", "surrogatepass"),
+        hazards = in_test_folder(display, paths, settings)
+        key = hashlib.blake2b(f"{display}\0{kind}\0{hazards}\0".encode() + text.encode("utf-8", "surrogatepass"),
                               digest_size=16).hexdigest()
         keys[display] = key
         if stamp is not None:
@@ -358,7 +392,7 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
             results[display] = unpack_result(hit)
             cached += 1
         else:
-            todo.append((display, kind, text))
+            todo.append((display, kind, text, hazards))
     workers = jobs or os.cpu_count() or 1
     if workers > 1 and len(todo) >= 64:
         size = max(8, len(todo) // (workers * 8))
@@ -368,10 +402,10 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
                 for r in batch_results:
                     results[r.path] = r
     else:
-        for display, kind, text in todo:
-            results[display] = lint_text(display, text, settings, kind)
+        for display, kind, text, hazards in todo:
+            results[display] = lint_text(display, text, settings, kind, hazards_only=hazards)
     if use_cache and (todo or stats_changed):
-        for display, _, _ in todo:
+        for display, *_ in todo:
             r = results[display]
             if r.error is None:
                 cache[keys[display]] = pack_result(r)

@@ -20,6 +20,9 @@ from .errors import UsageError, load_yaml, schema_error_message, yaml_node_at
 DOCS_URL = "https://promptlint.dev/rules/{name}/"
 #: Check kinds whose findings are about the prompt's structure (see :attr:`Rule.restructures`).
 STRUCTURE_CHECKS = frozenset({"contract-part", "separation"})
+#: Check kinds that judge a prompt's contract (its parts and output contract) rather than template
+#: hazards: not run on files in test folders by default (see :attr:`Rule.judges_contract`).
+CONTRACT_CHECKS = STRUCTURE_CHECKS | {"todo-part", "output-shape"}
 REGEX_OPTIONS = {"formats", "shape", "personal", "retrieval", "version"}
 
 RULE_SCHEMA: dict = {
@@ -81,6 +84,11 @@ class Rule:
         findings the editor offers a model rewrite for)? The ``contract-part``
         and ``separation`` check kinds."""
         return self.check in STRUCTURE_CHECKS
+
+    @property
+    def judges_contract(self) -> bool:
+        """Does this rule judge contract completeness (:data:`CONTRACT_CHECKS`)?"""
+        return self.check in CONTRACT_CHECKS
 
 
 @dataclass(frozen=True)

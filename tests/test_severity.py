@@ -51,3 +51,36 @@ def test_todo_markers_are_not_parts() -> None:
     assert not summary["parts"]["task"]["present"] and not summary["parts"]["output_contract"]["present"]
     written = lint("p.prompt", "Task: summarise the notes.\n\nOutput format: three bullet points.\n")
     assert "todo-part" not in {f.name for f in written.findings}
+
+
+def test_prompts_in_test_folders_get_hazard_checks_only(tmp_path: Path) -> None:
+    vague = 'SYSTEM_PROMPT = "Summarize the ticket {ticket} for {team} in one line."\nprint(SYSTEM_PROMPT.format(ticket=1))\n'
+    for rel in ("app/prompts.py", "tests/test_prompts.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(vague)
+    found = json.loads(_check(tmp_path, "--fail-on", "info", ".").stdout)
+    by_path: dict[str, set[str]] = {}
+    for f in found:
+        by_path.setdefault(f["path"], set()).add(f["name"])
+    assert {"missing-context", "undeclared-placeholder"} <= by_path["app/prompts.py"]
+    assert by_path["tests/test_prompts.py"] == {"undeclared-placeholder"}  # the template hazard stays
+    listed = subprocess.run([sys.executable, "-m", "promptlint", "prompts", "--no-cache", "--output-format", "json",
+                             "."], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    checks = {p["path"]: p["checks"] for p in json.loads(listed.stdout)}
+    assert checks == {"app/prompts.py": "all", "tests/test_prompts.py": "hazards"}
+    # Named on the command line, or with contract-rules-in-tests, the test file gets every rule.
+    named = json.loads(_check(tmp_path, "tests/test_prompts.py").stdout)
+    assert "missing-context" in {f["name"] for f in named}
+    (tmp_path / "promptlint.toml").write_text("contract-rules-in-tests = true\n")
+    allof = json.loads(_check(tmp_path, ".").stdout)
+    assert "missing-context" in {f["name"] for f in allof if f["path"] == "tests/test_prompts.py"}
+
+
+def test_cassette_folders_are_not_walked(tmp_path: Path) -> None:
+    cassette = tmp_path / "tests" / "cassettes" / "chat.yaml"
+    cassette.parent.mkdir(parents=True)
+    cassette.write_text("interactions:\n- request:\n    body: '{\"messages\": [{\"role\": \"system\", \"content\": \"Hi\"}]}'\n"
+                        "  messages:\n  - role: system\n    content: Summarize the ticket.\n")
+    listed = subprocess.run([sys.executable, "-m", "promptlint", "prompts", "--no-cache", "--output-format", "json",
+                             "."], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert json.loads(listed.stdout) == []
