@@ -62,3 +62,16 @@ def lint(path: str, text: str | None = None, **select):  # noqa: ANN201
     if text is None:
         return lint_file(path, kind_for_path(path), settings)
     return lint_text(path, text, settings)
+
+
+TEST_BACKENDS = Path(__file__).resolve().parent / "backends"
+
+
+@pytest.fixture
+def backend_env(tmp_path, monkeypatch) -> dict:  # noqa: ANN001
+    """An environment whose child processes can import the test backends in
+    ``tests/backends`` (``--backend crashing:SegfaultBackend``, ``fixed:FixedBackend``)
+    and keep promptlint's cache folder inside ``tmp_path``; returned as a dict."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(TEST_BACKENDS), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("PROMPTLINT_CACHE_DIR", str(tmp_path / "cache"))
+    return dict(os.environ)

@@ -6,7 +6,6 @@ The backend here really dies: its child process kills itself with SIGSEGV
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -19,15 +18,12 @@ from promptlint.backends import make_backend
 from promptlint.backends.isolated import BackendCrashed, IsolatedBackend
 
 REPO = Path(__file__).resolve().parents[1]
-BACKENDS = Path(__file__).resolve().parent / "backends"
 CRASHING = "crashing:SegfaultBackend"
 
 
 @pytest.fixture
-def crash_env(tmp_path, monkeypatch) -> dict:  # noqa: ANN001
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(BACKENDS), os.environ.get("PYTHONPATH", "")]))
-    monkeypatch.setenv("PROMPTLINT_CACHE_DIR", str(tmp_path / "cache"))
-    return dict(os.environ)
+def crash_env(backend_env) -> dict:  # noqa: ANN001
+    return backend_env
 
 
 def test_crash_is_an_error_and_the_next_call_starts_a_fresh_child(crash_env) -> None:  # noqa: ANN001

@@ -38,6 +38,10 @@ class SilentServer:
             except OSError:
                 return
             self.conns.append(conn)
+            self.handle(conn)
+
+    def handle(self, conn: socket.socket) -> None:
+        """What to do with a new connection: nothing (it never gets a byte)."""
 
     def close(self) -> None:
         self.sock.close()
@@ -48,14 +52,8 @@ class SilentServer:
 class SlowServer(SilentServer):
     """Answers ``/models`` at once, then streams a chat completion one chunk every 0.4 s, forever."""
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+    def handle(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
         try:

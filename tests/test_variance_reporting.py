@@ -7,7 +7,6 @@ backend that answers with fixed text (tests/backends/fixed.py)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,16 +20,12 @@ from promptlint.variance import evaluate_contract
 
 from test_variance import JSON_CONTRACT, Scripted, _contract
 
-BACKENDS = Path(__file__).resolve().parent / "backends"
 GOOD = '{"category": "bug", "urgency": 2}'
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch) -> dict:  # noqa: ANN001
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(BACKENDS), os.environ.get("PYTHONPATH", "")]))
-    monkeypatch.setenv("PROMPTLINT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("FIXED_ANSWER", GOOD)
-    return dict(os.environ)
+def env(backend_env) -> dict:  # noqa: ANN001
+    return {**backend_env, "FIXED_ANSWER": GOOD}
 
 
 def _run(cwd: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -104,7 +99,6 @@ def test_bad_pattern_is_caught_at_load_with_position(tmp_path, env) -> None:  # 
         load_contracts(str(path))
     assert (exc.value.line, exc.value.column) == (3, 12) and "regular expression" in str(exc.value)
     # The CLI stops there, before building the backend (a backend that would crash is never started).
-    env["PYTHONPATH"] = os.pathsep.join([str(BACKENDS), env["PYTHONPATH"]])
     proc = _run(tmp_path, env, "t.md", "--backend", "crashing:SegfaultBackend", "--no-cache")
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
