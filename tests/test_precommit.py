@@ -208,8 +208,9 @@ def test_try_repo_reports_findings(project, env, hook_repo) -> None:  # noqa: AN
     out = _out(proc)
     assert proc.returncode == 1, out
     assert "- hook id: promptlint" in out and "- exit code: 1" in out
-    assert "prompts/summary.md:1:1: PL003 [missing-task]" in out
-    assert "extract.py:1:49: PL201 [*] [unescaped-brace]" in out
+    # the default output groups findings under their file and prompt
+    assert "\nprompts/summary.md\n" in out and "  1:1 PL003 [missing-task]" in out
+    assert "\nextract.py · RECORD_TMPL\n" in out and "  1:49 PL201 [*] [unescaped-brace]" in out
     # The plain hook reports; it never writes.
     assert (project / "extract.py").read_text() == 'RECORD_TMPL = "Read {invoice}. Return JSON like {\\"a\\": 1}."\n'
 
@@ -236,8 +237,9 @@ def test_commit_refused_then_clean_commit(project, env, hook_repo) -> None:  # n
     out = _out(refused)
     assert refused.returncode != 0, out
     assert "promptlint" in out and "Failed" in out
-    assert "prompts/summary.md:1:1: PL003 [missing-task]" in out
-    assert "extract.py:1:49: PL201 [*] [unescaped-brace]" in out
+    # the default output groups findings under their file and prompt
+    assert "\nprompts/summary.md\n" in out and "  1:1 PL003 [missing-task]" in out
+    assert "\nextract.py · RECORD_TMPL\n" in out and "  1:49 PL201 [*] [unescaped-brace]" in out
     assert not _has_commits(project, env)
 
     # Replace the broken prompt with one that states the whole contract; drop the broken template.
