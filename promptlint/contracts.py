@@ -119,11 +119,17 @@ class LoadedContract:
     text: str = ""
     base_offset: int = 0
     extra: dict = field(default_factory=dict)
+    #: Where a contract key is spelled in a file of another format (``.prompty``: ``sampling`` is
+    #: ``model.parameters``, ``output`` is ``outputs``), so positions point at the user's own key.
+    aliases: dict = field(default_factory=dict)
 
     def position(self, *keys: str | int) -> tuple[int, int]:
         """1-based ``(line, column)`` of the YAML node at ``keys`` (or the
         nearest ancestor that exists) in the contract's file."""
-        node = yaml_node_at(self.node, list(keys)) if self.node is not None else None
+        path = list(keys)
+        if path and path[0] in self.aliases:
+            path = list(self.aliases[path[0]]) + path[1:]
+        node = yaml_node_at(self.node, path) if self.node is not None else None
         if node is None:
             return 1, 1
         mark = node.start_mark
@@ -255,8 +261,22 @@ def load_contracts(path: str, text: str | None = None) -> list[LoadedContract]:
     return [lc]
 
 
-_PROMPTY_TYPES = {"string": "string", "number": "number", "integer": "integer", "boolean": "boolean",
-                  "array": "array", "object": "object", "list": "array"}
+#: Prompty input/output types (the spec's and the Python-style spellings seen in the wild) as JSON
+#: Schema types; a type not listed here constrains nothing (never "string" by default).
+_PROMPTY_TYPES = {"string": "string", "str": "string", "number": "number", "float": "number", "integer": "integer",
+                  "int": "integer", "boolean": "boolean", "bool": "boolean", "array": "array", "list": "array",
+                  "object": "object", "dict": "object"}
+
+
+def prompty_fields(value: Any) -> dict[str, dict]:
+    """``inputs``/``outputs`` of a ``.prompty`` front matter in either form of
+    the spec -- a mapping ``name: {type: ...}`` (Prompty 1) or a list of
+    ``{name: ..., type: ...}`` (Prompty 2) -- as ``{name: properties}``."""
+    if isinstance(value, dict):
+        return {str(k): (v if isinstance(v, dict) else {}) for k, v in value.items()}
+    if isinstance(value, list):
+        return {str(item["name"]): item for item in value if isinstance(item, dict) and "name" in item}
+    return {}
 
 
 def _prompty_contract(path: str, text: str) -> list[LoadedContract]:
@@ -270,18 +290,27 @@ def _prompty_contract(path: str, text: str) -> list[LoadedContract]:
     if not isinstance(front, dict) or not ("outputs" in front or "sample" in front or "contract" in front):
         return []
     data: dict = dict(front.get("contract") or {})
-    outputs = front.get("outputs")
-    if isinstance(outputs, dict) and outputs and "output" not in data:
-        props = {k: {"type": _PROMPTY_TYPES.get(str((v or {}).get("type", "string")), "string")}
+    outputs = prompty_fields(front.get("outputs"))
+    if outputs and "output" not in data:
+        props = {k: ({"type": _PROMPTY_TYPES[str(v.get("type"))]} if str(v.get("type")) in _PROMPTY_TYPES else {})
                  for k, v in outputs.items()}
         data["output"] = {"format": "json", "schema": {"type": "object", "properties": props,
                                                        "required": sorted(props)}}
+    params = ((front.get("model") or {}).get("parameters") or {}) if isinstance(front.get("model"), dict) else {}
+    if isinstance(params, dict) and "sampling" not in data:
+        picked = {k: params[k] for k in ("temperature", "top_p", "seed") if isinstance(params.get(k), (int, float))}
+        if picked:
+            data["sampling"] = picked
+        if isinstance(params.get("max_tokens"), int) and "output" in data:
+            data["output"].setdefault("max_tokens", params["max_tokens"])
     sample = front.get("sample")
     if isinstance(sample, dict) and "fixtures" not in data:
         data["fixtures"] = [{"name": "sample", "vars": sample}]
     cnode = yaml_node_at(node, ["contract"]) if "contract" in front else node
     c = _validate(data, cnode, path, text, m.start(1))
     lc = LoadedContract(c, path, path, path, cnode, None, text, m.start(1))
+    if "contract" not in front:
+        lc.aliases = {"sampling": ("model", "parameters"), "output": ("outputs",), "fixtures": ("sample",)}
     lc.schema = _output_schema(c, Path(path).parent, path, lc)
     return [lc]
 

@@ -86,8 +86,14 @@ def _declarations(text: str, raw: str, front: dict) -> list[Declaration] | None:
             continue
         if isinstance(v, yaml.MappingNode):
             names = [(kk.value, kk.start_mark.index, kk.end_mark.index) for kk, _ in v.value]
-        elif isinstance(v, yaml.SequenceNode):
-            names = [(n.value, n.start_mark.index, n.end_mark.index) for n in v.value if isinstance(n, yaml.ScalarNode)]
+        elif isinstance(v, yaml.SequenceNode):  # Prompty 2: a list of names, or of {name: ..., type: ...}
+            names = []
+            for n in v.value:
+                if isinstance(n, yaml.ScalarNode):
+                    names.append((n.value, n.start_mark.index, n.end_mark.index))
+                elif isinstance(n, yaml.MappingNode):
+                    names += [(vv.value, vv.start_mark.index, vv.end_mark.index) for kk, vv in n.value
+                              if getattr(kk, "value", None) == "name" and isinstance(vv, yaml.ScalarNode)]
         else:
             return None
         for name, s, e in names:
