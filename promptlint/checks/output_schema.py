@@ -66,7 +66,9 @@ def json_candidates(a) -> list[tuple[int, int, str]]:  # noqa: ANN001 - Analysis
     text = a.text
     escaped = a.prompt.main.syntax in ("format", "fstring")
     ph = [(p.start, p.end) for p in a.placeholders]
-    candidates = [(m.start(1), m.end(1), m.group(1)) for m in _FENCE.finditer(text)]
+    # In a str.format template the model sees {{ as {: un-escape fenced examples as the objects below are.
+    candidates = [(m.start(1), m.end(1), m.group(1).replace("{{", "{").replace("}}", "}") if escaped else m.group(1))
+                  for m in _FENCE.finditer(text)]
     fenced = [(s, e) for s, e, _ in candidates]
     for s, e, raw in _objects(text, escaped):
         if any(fs <= s < fe for fs, fe in fenced):

@@ -620,6 +620,7 @@ class _Builder:
             return None
         messages: list[Message] = []
         prefer = None
+        explicit = False
         declarations = None
         if site.template_syntax:
             fmt = self._kwarg(call, "template_format")
@@ -627,6 +628,7 @@ class _Builder:
             if isinstance(fmt, cst.SimpleString):
                 f = fmt.evaluated_value if isinstance(fmt.evaluated_value, str) else ""
                 prefer = {"jinja2": "jinja", "mustache": "mustache", "f-string": "format"}.get(f, "format")
+                explicit = True
         for key in site.system:
             node = self._kwarg(call, key)
             if node is not None and not isinstance(node, (cst.List, cst.Tuple)):
@@ -666,7 +668,10 @@ class _Builder:
         if not messages:
             return None
         for m in messages:
-            self._decide_syntax(m, m.origin, prefer)
+            # A class name alone is weak evidence of the dialect (promptflow's PromptTemplate is Jinja, LangChain's
+            # is str.format): Jinja block or comment tags in the text win unless template_format says otherwise.
+            jinja_tags = "{%" in m.text or bool(re.search(r"(?<!\{)\{#", m.text))
+            self._decide_syntax(m, m.origin, "jinja" if (jinja_tags and not explicit and prefer == "format") else prefer)
             if m.origin:
                 self.consumed.add(m.origin)
         primary = primary_index(messages)
