@@ -271,12 +271,18 @@ _PROMPTY_TYPES = {"string": "string", "str": "string", "number": "number", "floa
 def prompty_fields(value: Any) -> dict[str, dict]:
     """``inputs``/``outputs`` of a ``.prompty`` front matter in either form of
     the spec -- a mapping ``name: {type: ...}`` (Prompty 1) or a list of
-    ``{name: ..., type: ...}`` (Prompty 2) -- as ``{name: properties}``."""
+    ``{name: ..., kind: ...}`` (Prompty 2, which spells the type ``kind``) --
+    as ``{name: properties}``; see :func:`prompty_type`."""
     if isinstance(value, dict):
         return {str(k): (v if isinstance(v, dict) else {}) for k, v in value.items()}
     if isinstance(value, list):
         return {str(item["name"]): item for item in value if isinstance(item, dict) and "name" in item}
     return {}
+
+
+def prompty_type(field_: dict) -> str:
+    """A Prompty field's type name: ``type`` (Prompty 1) or ``kind`` (Prompty 2)."""
+    return str(field_.get("type", field_.get("kind", "")))
 
 
 def _prompty_contract(path: str, text: str) -> list[LoadedContract]:
@@ -292,7 +298,7 @@ def _prompty_contract(path: str, text: str) -> list[LoadedContract]:
     data: dict = dict(front.get("contract") or {})
     outputs = prompty_fields(front.get("outputs"))
     if outputs and "output" not in data:
-        props = {k: ({"type": _PROMPTY_TYPES[str(v.get("type"))]} if str(v.get("type")) in _PROMPTY_TYPES else {})
+        props = {k: ({"type": _PROMPTY_TYPES[prompty_type(v)]} if prompty_type(v) in _PROMPTY_TYPES else {})
                  for k, v in outputs.items()}
         data["output"] = {"format": "json", "schema": {"type": "object", "properties": props,
                                                        "required": sorted(props)}}
@@ -311,6 +317,7 @@ def _prompty_contract(path: str, text: str) -> list[LoadedContract]:
     lc = LoadedContract(c, path, path, path, cnode, None, text, m.start(1))
     if "contract" not in front:
         lc.aliases = {"sampling": ("model", "parameters"), "output": ("outputs",), "fixtures": ("sample",)}
+        lc.extra["temperature_unset"] = "temperature" not in (data.get("sampling") or {})
     lc.schema = _output_schema(c, Path(path).parent, path, lc)
     return [lc]
 

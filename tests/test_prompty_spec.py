@@ -65,3 +65,14 @@ def test_model_parameters_are_the_sampling(tmp_path, monkeypatch) -> None:  # no
     (finding,) = [f for f in lint("greet.prompty").findings if f.name == "unpinned-sampling"]
     assert "0.7" in finding.message and "0.8" not in finding.message
     assert finding.span.start.line == 6  # at model.parameters (its first setting), not at name: (line 2)
+
+
+def test_prompty_2_kind_and_unset_temperature(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.prompty").write_text(
+        "---\nname: structured\nmodel:\n  id: gpt-4\noutputs:\n  - name: degrees\n    kind: integer\n"
+        "  - name: city\n    kind: string\n---\nsystem:\nReturn JSON like {\"degrees\": 20, \"city\": \"Oslo\"}.\n")
+    (lc,) = load_contracts("s.prompty")
+    assert lc.schema["properties"] == {"degrees": {"type": "integer"}, "city": {"type": "string"}}
+    (finding,) = [f for f in lint("s.prompty").findings if f.name == "unpinned-sampling"]
+    assert "unset (the provider's default)" in finding.message and "0.8" not in finding.message

@@ -87,8 +87,11 @@ def _unpinned(ctx: CheckContext, lc, prompt) -> None:  # noqa: ANN001
     if lc is not None:
         s = lc.contract.sampling
         if lc.contract.output.format == "json" and s.temperature > 0 and s.seed is None:
+            # A .prompty file that sets no temperature is sampled at the provider's default, not at
+            # promptlint's contract default: say so instead of naming a number the file never wrote.
+            shown = "unset (the provider's default)" if lc.extra.get("temperature_unset") else s.temperature
             ctx.emit(0, 0, span=_node_span(lc, "sampling"), span_file=lc.path, where="the contract",
-                     temperature=s.temperature, fingerprint=f"sampling {lc.prompt_id}")
+                     temperature=shown, fingerprint=f"sampling {lc.prompt_id}")
         return
     call = prompt.sampling
     if not call or call.get("seed") or not call.get("temperature"):
