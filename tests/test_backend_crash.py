@@ -108,3 +108,21 @@ def test_lsp_rewrite_crash_is_an_error_and_the_server_keeps_serving(tmp_path, cr
 
     asyncio.run(scenario())
     _ = ClientServerConfig  # imported to fail loudly if pytest-lsp's API moves
+
+
+def test_real_llama_crash_on_amx_is_caught(tmp_path, crash_env) -> None:  # noqa: ANN001
+    """On a CPU with AMX and a llama.cpp build with AMX kernels, turning the extra
+    buffer types back on reproduces llama.cpp #20824 for real: the child dies in
+    native code and the CLI still prints one line and exits 2."""
+    pytest.importorskip("llama_cpp")
+    from promptlint.backends.loader import FAULTY_CPU_FLAGS, build_has_amx, cpu_flags
+
+    if not (set(FAULTY_CPU_FLAGS) & cpu_flags()) or not build_has_amx():
+        pytest.skip("needs an AMX CPU and a llama.cpp build with AMX kernels (the crash this guards against)")
+    work = _variance_workspace(tmp_path)
+    env = {**crash_env, "PROMPTLINT_LLAMA_EXTRA_BUFFERS": "1"}
+    proc = subprocess.run([sys.executable, "-m", "promptlint", "variance", "variance/ticket_triage.md", "--samples",
+                           "1", "--no-cache"], cwd=work, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "backend crashed (signal 11) while sampling variance/ticket_triage.md; see " in proc.stderr
+    assert "Traceback" not in proc.stderr
