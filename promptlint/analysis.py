@@ -7,6 +7,7 @@ character back to the file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .model import Placeholder, Prompt, SourceMap
@@ -48,6 +49,20 @@ class Analysis:
     #: Work derived from this analysis and shared by every check of the prompt (the restructure and
     #: its fix, keyed by what they depend on), so it is built once per prompt.
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def kind(self) -> str:
+        """What the contract rules may judge (see the README, "What the contract
+        rules judge"): ``note`` for a text that is only a reminder to write the
+        prompt (it starts with TODO/FIXME/TBD and has fewer than 12 words),
+        ``ping`` for fewer than 3 words (a connectivity test such as "hi"),
+        else ``prompt``. Notes and pings get the template-hazard rules only."""
+        words = re.findall(r"[^\W\d_]+", self.clean)
+        if len(words) < 12 and re.match(r"\s*(?:TODO|FIXME|TBD)\b", self.clean):
+            return "note"
+        if len(words) < 3:
+            return "ping"
+        return "prompt"
 
     @property
     def names(self) -> list[str]:

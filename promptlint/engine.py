@@ -174,9 +174,11 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
             if prompt.path not in others:
                 others[prompt.path] = LineIndex(read_source(prompt.path)[0] or "")
             result.prompts.append(summarise(prompt, analysis, others[prompt.path]))
-        result.prompts[-1]["checks"] = "hazards" if hazards_only else "all"
+        judged = not hazards_only and analysis.kind == "prompt"
+        result.prompts[-1]["kind"] = analysis.kind
+        result.prompts[-1]["checks"] = "all" if judged else "hazards"
         for rule in rules:
-            if hazards_only and rule.judges_contract:
+            if not judged and rule.judges_contract:
                 continue
             if rule.check == ENGINE_KIND or (extraction.only_checks and rule.check not in extraction.only_checks):
                 continue

@@ -84,3 +84,16 @@ def test_cassette_folders_are_not_walked(tmp_path: Path) -> None:
     listed = subprocess.run([sys.executable, "-m", "promptlint", "prompts", "--no-cache", "--output-format", "json",
                              "."], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert json.loads(listed.stdout) == []
+
+
+def test_notes_and_pings_are_not_judged_as_prompts() -> None:
+    for text, kind in (("hi\n", "ping"), ("Say hello.\n", "ping"), ("TODO WRITE PROMPT\n", "note"),
+                       ("Summarize the notes for the team.\n", "prompt")):
+        result = lint("p.prompt", text)
+        (summary,) = result.prompts
+        assert summary["kind"] == kind, text
+        contract = [f for f in result.findings if f.name.startswith(("missing-", "sections-", "todo-"))]
+        assert bool(contract) == (kind == "prompt"), (text, contract)
+    # a template hazard in a short text is still reported
+    broken = lint("hi.j2", "Hi {{ name\n")
+    assert broken.prompts[0]["kind"] == "ping" and "template-syntax-error" in {f.name for f in broken.findings}
