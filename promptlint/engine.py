@@ -212,8 +212,11 @@ def lint_file(path: str, kind: str, settings: Settings) -> FileResult:
     if text is None:
         result = FileResult(path)
         from .model import Position
+        from .source import undecodable_position
 
-        f = _file_finding(settings, path, Span(Position(1, 1), Position(1, 1)), "parse-error", error=problem or "")
+        line, column = undecodable_position(path) if "not UTF-8" in (problem or "") else (1, 1)
+        at = Position(line, column)
+        f = _file_finding(settings, path, Span(at, at), "parse-error", error=problem or "")
         if f:
             result.findings.append(f)
         return result

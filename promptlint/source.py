@@ -54,6 +54,24 @@ def read_source(path: str) -> tuple[str | None, str | None]:
         return None, f"file is not UTF-8 text (byte {exc.start})"
 
 
+def undecodable_position(path: str) -> tuple[int, int]:
+    """1-based ``(line, column)`` of the first byte of ``path`` that is not
+    UTF-8 (the column counts the characters before it on its line); ``(1, 1)``
+    when the file cannot be read or decodes."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        head = raw[: exc.start]
+        line_start = head.rfind(b"\n") + 1
+        column = len(head[line_start:].decode("utf-8", "replace")) + 1
+        return head.count(b"\n") + 1, column
+    except OSError:
+        pass
+    return 1, 1
+
+
 def write_atomic(path: str | Path, data: str | bytes, expected_before: str | None = None) -> None:
     """Replace the file at ``path`` with ``data`` (text is written as UTF-8,
     newlines as given) through a temporary file in the same folder and a

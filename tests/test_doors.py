@@ -240,3 +240,9 @@ def test_contract_file_reports_its_prompt_at_the_prompt_files_lines(tmp_path: Pa
     via = json.loads(_cli(tmp_path, "prompts", "--no-cache", "--output-format", "json",
                           "variance/ticket_triage.contract.yaml").stdout)
     assert [(p["line"], p["end_line"], p["parts"]) for p in via] == [(p["line"], p["end_line"], p["parts"]) for p in own]
+
+
+def test_non_utf8_file_is_reported_at_the_bad_byte(tmp_path: Path) -> None:
+    (tmp_path / "p.prompt").write_bytes("Summarize the notes.\nCaf\xe9 au lait\n".encode("latin-1"))
+    proc = _cli(tmp_path, "check", "--no-cache", "--output-format", "concise", "p.prompt")
+    assert "p.prompt:2:4: PL900" in proc.stdout and "not UTF-8" in proc.stdout, proc.stdout

@@ -92,7 +92,7 @@ def test_parse_error_does_not_stop_the_run(tmp_path) -> None:  # noqa: ANN001
     proc = _run(tmp_path, "check", "--no-cache", "--output-format", "concise", ".")
     assert proc.returncode == 1, proc.stderr
     assert "bad.py:1:17: PL900" in proc.stdout
-    assert "latin1.prompt:1:1: PL900" in proc.stdout and "not UTF-8" in proc.stdout
+    assert "latin1.prompt:1:4: PL900" in proc.stdout and "not UTF-8" in proc.stdout  # at the undecodable byte
     assert "prompts/p.md:1:1: PL003" not in proc.stdout and "prompts/p.md:1:1: PL004" in proc.stdout
 
 
