@@ -65,6 +65,16 @@ class Analysis:
         return "prompt"
 
     @property
+    def labelled_parts(self) -> list[str]:
+        """Contract parts (canonical order) that the prompt states under a label of
+        their own: a Markdown heading, ``Label:`` line, bold label, XML-style tag
+        or bracketed label from the vocabulary. A prompt with at least two is
+        *labelled*: its author uses the contract layout, so the structure rules
+        judge it by default (``structure-rules = "labelled"``; see the README,
+        "What the contract rules judge")."""
+        return [p for p in self.sections.present if self.sections.parts[p].labelled]
+
+    @property
     def names(self) -> list[str]:
         """Placeholder names in first-use order."""
         seen: dict[str, None] = {}

@@ -275,22 +275,30 @@ def rule(key: str = typer.Argument(..., help="Rule code or name.")) -> None:
 
 @app.command("rules")
 def rules_cmd(output_format: PromptsFormat = typer.Option(PromptsFormat.table, "--output-format")) -> None:
-    """List every rule (rule packs from the config included)."""
+    """List every rule (rule packs from the config included) and whether this
+    project's selection runs it: on, off, or opt-in (not in the default selection)."""
     import json
 
     from .config import load_settings
 
     try:
-        rs = load_settings(None).ruleset.rules
+        settings = load_settings(None)
     except UsageError as exc:
         _fail(str(exc))
         return
+    rs = settings.ruleset.rules
+    on = {r.code for r in settings.rules}
+
+    def state(r) -> str:  # noqa: ANN001
+        return "on" if r.code in on else ("off" if r.default else "opt-in")
+
     if output_format is PromptsFormat.json:
         sys.stdout.write(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity, "fix": r.fix,
-                                      "url": r.url} for r in rs], indent=2) + "\n")
+                                      "default": r.default, "selected": r.code in on, "url": r.url} for r in rs],
+                                    indent=2) + "\n")
         return
     for r in rs:
-        sys.stdout.write(f"{r.code}\t{r.name}\t{r.severity}\t{'fix: ' + r.fix if r.fix != 'none' else ''}\n")
+        sys.stdout.write(f"{r.code}\t{r.name}\t{r.severity}\t{state(r)}\t{'fix: ' + r.fix if r.fix != 'none' else ''}\n")
 
 
 @app.command()

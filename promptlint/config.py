@@ -107,6 +107,7 @@ class FileConfig(_Base):
     layout: str | None = None
     fail_on: Literal["error", "warning", "info"] = "warning"
     contract_rules_in_tests: bool = False
+    structure_rules: Literal["labelled", "all"] = "labelled"
     labels: dict[str, list[str]] = Field(default_factory=dict)
     cues: dict[str, list[str]] = Field(default_factory=dict)
     extract: ExtractConfig = Field(default_factory=ExtractConfig)
@@ -140,6 +141,10 @@ class Settings:
     layout: str | None = None
     fail_on: str = "warning"
     contract_rules_in_tests: bool = False
+    #: Which prompts the structure rules (``missing-*``, ``sections-not-separated``) judge: ``labelled``
+    #: (default) only prompts that label at least two contract parts (see :attr:`Analysis.labelled_parts`),
+    #: ``all`` every prompt.
+    structure_rules: str = "labelled"
     cache_dir: Path | None = None
     fingerprint: str = ""
 
@@ -157,10 +162,14 @@ class Settings:
 
 def _matches(selector: str, rule: Rule) -> int:
     """Specificity of ``selector`` for ``rule`` (0 = no match): a name or full
-    code is most specific, then longer code prefixes; ``ALL`` matches weakly."""
+    code is most specific, then longer code prefixes; ``ALL`` (every rule) and
+    ``DEFAULT`` (the rules with ``default: true``, the selection when ``select``
+    is unset) match weakly."""
     s = selector.strip()
     if s.upper() == "ALL":
         return 1
+    if s.upper() == "DEFAULT":
+        return 1 if rule.default else 0
     if s.lower() == rule.name:
         return 100
     if rule.code.startswith(s.upper()) and len(s) >= 2:
@@ -266,10 +275,12 @@ def read_file_config(path: Path) -> tuple[FileConfig, str]:
 
 
 def load_settings(paths: list[str] | None = None, *, config: str | None = None, select: list[str] | None = None,
-                  extend_select: list[str] | None = None, ignore: list[str] | None = None) -> Settings:
+                  extend_select: list[str] | None = None, ignore: list[str] | None = None,
+                  structure_rules: str | None = None) -> Settings:
     """Build :class:`Settings` from the config file found for ``paths`` (or the
     one named by ``config``) and CLI overrides. ``select`` replaces the file's
-    ``select``; ``extend_select`` and ``ignore`` add to it.
+    ``select``; ``extend_select`` and ``ignore`` add to it; ``structure_rules``
+    (``labelled`` | ``all``) replaces the file's ``structure-rules``.
 
     Raises :class:`UsageError` for a bad config, rule pack or selector.
     """
@@ -293,7 +304,7 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
     from .checks import RULE_CHECK_KINDS  # here, not at import: a warm run never loads the checks
 
     ruleset = load_rules(rule_paths, RULE_CHECK_KINDS)
-    sel = select if select is not None else (fc.select or ["ALL"])
+    sel = select if select is not None else (fc.select or ["DEFAULT"])
     for key, selectors in (("select", fc.select or []), ("extend-select", fc.extend_select), ("ignore", fc.ignore)):
         for s in selectors:
             if not any(_matches(s, r) for r in ruleset.rules):
@@ -324,6 +335,6 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
         include=tuple(fc.include or ()), extend_include=tuple(fc.extend_include),
         exclude=(tuple(fc.exclude) if fc.exclude is not None else DEFAULT_EXCLUDE) + tuple(fc.extend_exclude),
         respect_gitignore=fc.respect_gitignore, config_path=cfg_path, model=fc.model, layout=fc.layout,
-        fail_on=fc.fail_on, contract_rules_in_tests=fc.contract_rules_in_tests,
+        fail_on=fc.fail_on, contract_rules_in_tests=fc.contract_rules_in_tests, structure_rules=structure_rules or fc.structure_rules,
         cache_dir=(root / fc.cache_dir) if fc.cache_dir else None, fingerprint=fp,
     )

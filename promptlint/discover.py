@@ -19,11 +19,14 @@ settings (gitignore-style patterns, via pathspec) adjust this.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
 
 import pathspec
+
+from .extract.text import AGENT_FILES
 
 PROMPT_DIRS = {"prompts", "prompt", "preprompts", "system_prompts", "prompt_templates", "prompt-templates",
                ".prompts"}
@@ -32,12 +35,12 @@ PROMPT_DIRS = {"prompts", "prompt", "preprompts", "system_prompts", "prompt_temp
 RECORDED_DIRS = {"cassettes", "vcr_cassettes", "__snapshots__"}
 DOC_DIRS = {"docs", "doc", "documentation", "site", "website", "blog", "examples-docs"}
 _PROMPT_NAME = re.compile(r"(?:^|[._-])(?:system[._-]?)?(?:prompts?|instructions?)(?:[._-]|$)", re.I)
-AGENT_FILES = {"agents.md", "claude.md", "gemini.md", ".cursorrules", ".windsurfrules", "copilot-instructions.md",
-               "agent.md"}
 NOT_PROMPTS = re.compile(r"^(?:readme|changelog|changes|history|contributing|license|licence|notice|authors|"
                          r"code_of_conduct|security|codeowners|requirements.*|constraints)(?:\..*)?$", re.I)
 MARKUP_INNER = {".html", ".htm", ".xml", ".xhtml", ".svg", ".css", ".js", ".ts", ".jsx", ".tsx", ".json", ".yaml",
-                ".yml", ".toml", ".ini", ".conf", ".cfg", ".sql", ".py", ".sh", ".tf", ".hcl", ".service", ".j2"}
+                ".yml", ".toml", ".ini", ".conf", ".cfg", ".sql", ".py", ".sh", ".tf", ".hcl", ".service", ".j2",
+                ".spec", ".in", ".env", ".bat", ".ps1", ".cmd", ".rb", ".go", ".java", ".cs", ".csproj", ".rs",
+                ".properties", ".dockerfile", ".nginx", ".rst", ".tex", ".csv", ".lock"}
 _PROMPT_KEYS = re.compile(
     r"""(?:["']?\b(?:prompts?|system_prompt|prompt_template|user_prompt|instructions|template)["']?\s*:)|"""
     r"""(?:["']?role["']?\s*:\s*["']?(?:system|user|assistant|developer)\b)""",
@@ -65,10 +68,23 @@ def is_prompt_file(rel: str, read_head=None) -> str | None:  # noqa: ANN001
         return kind_for_path(low)
     if low in AGENT_FILES or low.endswith((".prompt.md", ".instructions.md", ".prompt.txt")):
         return "text"
+    dirs = {p.lower() for p in parts[:-1]}
     if suffix in (".j2", ".jinja", ".jinja2"):
         inner = suffixes[-2] if len(suffixes) > 1 else ""
-        return None if inner in MARKUP_INNER else "text"
-    dirs = {p.lower() for p in parts[:-1]}
+        if inner in MARKUP_INNER:
+            return None
+        if inner or dirs & PROMPT_DIRS or _PROMPT_NAME.search(Path(low).stem) or not read_head:
+            return "text"
+        # A bare ``run.jinja2`` may render a shell script or a config file: left out when it is a script or,
+        # long enough to tell, does not read as instructions.
+        from .extract.heuristics import reads_as_instructions
+
+        head = read_head()
+        if head.lstrip().startswith("#!"):
+            return None
+        if len(re.findall(r"[A-Za-z]{2,}", head)) < 6 or reads_as_instructions(head, _core_vocabulary()):
+            return "text"
+        return None
     if suffix in (".md", ".txt", ".markdown", ".mdx", ""):
         if NOT_PROMPTS.match(low) or low.startswith("."):
             return None
@@ -85,6 +101,16 @@ def is_prompt_file(rel: str, read_head=None) -> str | None:  # noqa: ANN001
         head = read_head() if read_head else ""
         return kind_for_path(low) if head and _PROMPT_KEYS.search(head) else None
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _core_vocabulary():  # noqa: ANN202 - sections.Vocabulary
+    """The bundled vocabulary (what a walk sniffs Jinja files with; configuration does not change it)."""
+    from .checks import RULE_CHECK_KINDS
+    from .rulepacks import load_rules
+    from .sections import Vocabulary
+
+    return Vocabulary.from_data(load_rules((), RULE_CHECK_KINDS).vocabulary)
 
 
 class _FastSpec:

@@ -133,7 +133,8 @@ def _prompt_lines(prompt: Prompt, index: LineIndex) -> set[int]:
 def lint_text(path: str, text: str, settings: Settings, kind: str | None = None, *,
               hazards_only: bool = False) -> FileResult:
     """Lint one buffer: ``path`` is used for ids and messages, ``text`` is its content.
-    ``hazards_only`` runs the template-hazard rules but not the contract rules
+    ``hazards_only`` runs the template-hazard rules (less those a test suite provokes on purpose:
+    :data:`promptlint.rulepacks.PROVOKED_IN_TESTS`) but not the contract rules
     (see :data:`promptlint.rulepacks.CONTRACT_CHECKS`): what files found in test
     folders get by default (:func:`in_test_folder`).
 
@@ -175,10 +176,16 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
                 others[prompt.path] = LineIndex(read_source(prompt.path)[0] or "")
             result.prompts.append(summarise(prompt, analysis, others[prompt.path]))
         judged = not hazards_only and analysis.kind == "prompt"
+        structure = judged and (settings.structure_rules == "all" or len(analysis.labelled_parts) >= 2
+                                or (prompt.contract is not None and prompt.contract.path != prompt.path))
         result.prompts[-1]["kind"] = analysis.kind
-        result.prompts[-1]["checks"] = "all" if judged else "hazards"
+        result.prompts[-1]["checks"] = "all" if structure else ("free-form" if judged else "hazards")
         for rule in rules:
             if not judged and rule.judges_contract:
+                continue
+            if hazards_only and rule.provoked_in_tests:
+                continue
+            if not structure and rule.restructures:
                 continue
             if rule.check == ENGINE_KIND or (extraction.only_checks and rule.check not in extraction.only_checks):
                 continue

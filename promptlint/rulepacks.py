@@ -23,7 +23,10 @@ STRUCTURE_CHECKS = frozenset({"contract-part", "separation"})
 #: Check kinds that judge a prompt's contract (its parts and output contract) rather than template
 #: hazards: not run on files in test folders by default (see :attr:`Rule.judges_contract`).
 CONTRACT_CHECKS = STRUCTURE_CHECKS | {"todo-part", "output-shape"}
-REGEX_OPTIONS = {"formats", "shape", "personal", "retrieval", "version"}
+#: Check kinds whose findings a test suite provokes on purpose (a template that must fail to parse, a sandbox
+#: escape the renderer must refuse, an empty prompt it must reject): not run on files in test folders by default.
+PROVOKED_IN_TESTS = frozenset({"template-syntax", "injection", "empty"})
+REGEX_OPTIONS = {"formats", "shape", "request", "personal", "retrieval", "version"}
 
 RULE_SCHEMA: dict = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -40,6 +43,7 @@ RULE_SCHEMA: dict = {
         "message": {"type": "string", "minLength": 1},
         "fix": {"enum": ["none", "safe", "unsafe", "display-only"]},
         "fix_safety": {"type": "string"},
+        "default": {"type": "boolean"},
         "docs": {
             "type": "object",
             "additionalProperties": False,
@@ -70,6 +74,9 @@ class Rule:
     options: dict = field(default_factory=dict)
     fix: str = "none"
     fix_safety: str = ""
+    #: In the default selection (``select`` unset)? Rules whose verdicts are advice about a prompt's style
+    #: rather than a fact about it are ``false``: a project opts in with ``extend-select``.
+    default: bool = True
     pack: str = "core"
     source: str = ""
 
@@ -84,6 +91,11 @@ class Rule:
         findings the editor offers a model rewrite for)? The ``contract-part``
         and ``separation`` check kinds."""
         return self.check in STRUCTURE_CHECKS
+
+    @property
+    def provoked_in_tests(self) -> bool:
+        """Would a test suite trigger this rule on purpose (:data:`PROVOKED_IN_TESTS`)?"""
+        return self.check in PROVOKED_IN_TESTS
 
     @property
     def judges_contract(self) -> bool:

@@ -28,6 +28,26 @@ def shared_cases_present() -> bool:
 
 def pytest_configure(config) -> None:  # noqa: ANN001
     config.addinivalue_line("markers", "shared_cases: needs the shared sample cases (skipped when they are absent)")
+    config.addinivalue_line("markers", "default_rules: lint tmp_path with promptlint's default selection, not the "
+                                       "contract opt-in (see contract_opt_in)")
+
+
+#: What a project that adopts the prompt contract writes in its promptlint.toml: the contract-completeness
+#: rules (PL001-PL007, not in the default selection) on, judging every prompt.
+CONTRACT_OPT_IN = 'extend-select = ["PL00"]\nstructure-rules = "all"\n'
+
+
+@pytest.fixture(autouse=True)
+def contract_opt_in(request) -> None:  # noqa: ANN001
+    """Most tests drive the machinery (baseline, suppression, fixes, the doors) with sloppy one-line prompts and
+    expect their contract findings, which are opt-in: this puts that project's opt-in ``promptlint.toml``
+    (:data:`CONTRACT_OPT_IN`) at the root of the test's ``tmp_path``, where config discovery finds it for every
+    file below. Tests of the default selection itself are marked ``default_rules`` and get no file."""
+    if request.node.get_closest_marker("default_rules") is not None or "tmp_path" not in request.fixturenames:
+        return
+    cfg = request.getfixturevalue("tmp_path") / "promptlint.toml"
+    if not cfg.exists():
+        cfg.write_text(CONTRACT_OPT_IN, "utf-8")
 
 
 def pytest_runtest_setup(item) -> None:  # noqa: ANN001
@@ -52,12 +72,18 @@ def shared_cases_dir(monkeypatch) -> Path:  # noqa: ANN001
     return SHARED_CASES
 
 
-def lint(path: str, text: str | None = None, **select):  # noqa: ANN201
-    """Lint one file (or ``text`` as if it were that file) with default settings."""
+def lint(path: str, text: str | None = None, *, defaults: bool = False, **select):  # noqa: ANN201
+    """Lint one file (or ``text`` as if it were that file) with the settings found for it plus the contract
+    opt-in (:data:`CONTRACT_OPT_IN`: PL00x selected, judging every prompt); ``defaults=True`` leaves the
+    selection as found; ``select`` holds ``load_settings`` overrides."""
     from promptlint.config import load_settings
     from promptlint.engine import lint_file, lint_text
     from promptlint.extract import kind_for_path
 
+    if not defaults:
+        select.setdefault("structure_rules", "all")
+        if "select" not in select:
+            select.setdefault("extend_select", ["PL00"])
     settings = load_settings([path] if text is None else None, **select)
     if text is None:
         return lint_file(path, kind_for_path(path), settings)

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.default_rules
+
 from promptlint.config import load_settings
 from promptlint.engine import lint_text
 from promptlint.errors import UsageError
@@ -79,7 +81,7 @@ def test_extra_rule_pack_runs(tmp_path) -> None:  # noqa: ANN001
     (pack / "XX001-needs-context.yml").write_text(
         "code: XX001\nname: team-needs-context\nseverity: error\ncheck: contract-part\noptions: {part: context}\n"
         "message: Team rule, context missing\ndocs: {why: w, bad: b, good: g}\n")
-    _write(tmp_path, 'rule-paths = ["myrules"]\nselect = ["XX"]\n', "promptlint.toml")
+    _write(tmp_path, 'rule-paths = ["myrules"]\nselect = ["XX"]\nstructure-rules = "all"\n', "promptlint.toml")
     s = load_settings([str(tmp_path)])
     result = lint_text("p.txt", "Write a poem.\n", s)
     assert [f.code for f in result.findings] == ["XX001"]

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import CONTRACT_OPT_IN
 import yaml
 
 from promptlint.config import load_settings
@@ -32,7 +33,7 @@ def _cli(cwd: Path, *args: str, timeout: int = 60) -> subprocess.CompletedProces
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "promptlint.toml").write_text('extend-exclude = ["vendor/"]\n')
+    (tmp_path / "promptlint.toml").write_text(CONTRACT_OPT_IN + 'extend-exclude = ["vendor/"]\n')
     (tmp_path / "README.md").write_text("# Tool\n\nSummarize the notes for the team.\n")
     for rel in ("vendor/prompts/a.prompt", "prompts/b.prompt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -134,6 +135,7 @@ def test_fifo_with_a_prompt_name_does_not_hang_a_run(tmp_path: Path) -> None:
     assert text is None and "not a regular file" in problem
 
 
+@pytest.mark.default_rules
 def test_write_atomic_keeps_mode_and_owner_and_refuses_read_only(tmp_path: Path) -> None:
     target = tmp_path / "p.prompt"
     target.write_text("one")
@@ -207,7 +209,7 @@ def test_configured_label_prompt_is_found(tmp_path: Path) -> None:
     (tmp_path / "named.py").write_text('BERICHT_PROMPT = "Auftrag: Fasse den Bericht in drei Sätzen zusammen."\n')
     before = _cli(tmp_path, "prompts", "--no-cache", "--output-format", "json", "named.py")
     assert json.loads(before.stdout) == []  # nothing in the default vocabulary says this is an instruction
-    (tmp_path / "promptlint.toml").write_text('[labels]\ntask = ["Auftrag"]\n')
+    (tmp_path / "promptlint.toml").write_text(CONTRACT_OPT_IN + '[labels]\ntask = ["Auftrag"]\n')
     after = _cli(tmp_path, "prompts", "--no-cache", "--output-format", "json", "named.py")
     (found,) = json.loads(after.stdout)
     assert found["id"] == "named.py::BERICHT_PROMPT" and found["parts"]["task"]["present"]
@@ -218,7 +220,7 @@ def test_fix_and_rewrite_no_model_give_the_same_restructure(tmp_path: Path) -> N
 
     body = ("You answer questions about the timetable {timetable}. Never guess a time and reply in one "
             "sentence; if the question is about another city, ask which station they mean.\n")
-    (tmp_path / "promptlint.toml").write_text('layout = "markdown"\n')
+    (tmp_path / "promptlint.toml").write_text(CONTRACT_OPT_IN + 'layout = "markdown"\n')
     (tmp_path / "prompts").mkdir()
     (tmp_path / "prompts" / "a.txt").write_text(body)
     shutil.copy(tmp_path / "prompts" / "a.txt", tmp_path / "prompts" / "b.txt")

@@ -3,6 +3,8 @@ and only when they still parse."""
 
 from __future__ import annotations
 
+import pytest
+
 import shutil
 import subprocess
 import sys
@@ -50,7 +52,9 @@ def test_diff_writes_nothing(tmp_path) -> None:  # noqa: ANN001
     assert (tmp_path / "c.py").read_text() == before
 
 
+@pytest.mark.default_rules  # it selects its rules itself
 def test_unsafe_scaffold_fix_in_markdown(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "promptlint.toml").write_text('structure-rules = "all"\n')
     (tmp_path / "p.prompt.md").write_text("# Task\nSummarise the article.\n")
     proc = _run(tmp_path, "check", "--no-cache", "--fix", "--unsafe-fixes", "--select", "PL004,PL005", "p.prompt.md")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -70,6 +74,7 @@ def test_fix_that_would_not_parse_is_not_applied(tmp_path, monkeypatch) -> None:
     assert [f.name for f in result.findings] == ["unescaped-brace"]
 
 
+@pytest.mark.default_rules
 def test_write_atomic_refuses_changed_file(tmp_path) -> None:  # noqa: ANN001
     p = tmp_path / "x.txt"
     p.write_text("one")

@@ -11,7 +11,7 @@ import pytest_lsp
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from conftest import CASES
+from conftest import CONTRACT_OPT_IN, CASES
 
 pytest.importorskip("pygls")
 
@@ -19,6 +19,7 @@ pytest.importorskip("pygls")
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "promptlint", "server"]))
 async def client(lsp_client: LanguageClient, tmp_path_factory):  # noqa: ANN001
     root = tmp_path_factory.mktemp("ws")
+    (root / "promptlint.toml").write_text(CONTRACT_OPT_IN)
     lsp_client.root = root
     await lsp_client.initialize_session(t.InitializeParams(
         capabilities=t.ClientCapabilities(window=t.WindowClientCapabilities(work_done_progress=True)),

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CONTRACT_OPT_IN
 
 REPO = Path(__file__).resolve().parents[1]
 NVIM = shutil.which("nvim")
@@ -252,7 +253,7 @@ def test_extend_excluded_file_gets_no_diagnostics(tmp_path: Path) -> None:
     Neovim (as with ``check --force-exclude``), while the same prompt outside it,
     opened after it, does; both buffers are attached to the one client."""
     prompt = "Summarize the article.\n\n{{article}}\n"
-    (tmp_path / "promptlint.toml").write_text('extend-exclude = ["vendor/"]\n')
+    (tmp_path / "promptlint.toml").write_text(CONTRACT_OPT_IN + 'extend-exclude = ["vendor/"]\n')
     vendored = tmp_path / "vendor" / "prompts" / "x.prompt"
     vendored.parent.mkdir(parents=True)
     vendored.write_text(prompt)

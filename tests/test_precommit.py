@@ -23,6 +23,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import CONTRACT_OPT_IN
 
 pytest.importorskip("pre_commit", reason="pre-commit is not installed (pip install pre-commit)")
 if shutil.which("git") is None:  # pragma: no cover - git is part of the dev setup
@@ -149,9 +150,10 @@ def hook_repo(tmp_path_factory, env) -> tuple[Path, str]:  # noqa: ANN001
 
 @pytest.fixture
 def project(tmp_path, env) -> Path:  # noqa: ANN001
-    """An empty git repository to commit into."""
+    """An empty git repository to commit into, whose promptlint.toml opts in to the contract rules."""
     root = tmp_path / "project"
     root.mkdir()
+    (root / "promptlint.toml").write_text(CONTRACT_OPT_IN)
     _git(root, env, "init", "--quiet")
     _git(root, env, "config", "user.name", "promptlint tests")
     _git(root, env, "config", "user.email", "tests@example.invalid")
@@ -253,7 +255,7 @@ def test_commit_refused_then_clean_commit(project, env, hook_repo) -> None:  # n
     assert "promptlint" in out and "Passed" in out and "Failed" not in out
     assert _has_commits(project, env)
     committed = _git(project, env, "show", "--name-only", "--format=", "HEAD").split()
-    assert sorted(committed) == [".pre-commit-config.yaml", "invoice.py", "prompts/summary.md"]
+    assert sorted(committed) == [".pre-commit-config.yaml", "invoice.py", "promptlint.toml", "prompts/summary.md"]
     # The hook's result cache (.promptlint_cache/) ignores itself: nothing is left untracked.
     assert (project / ".promptlint_cache").is_dir()
     assert _git(project, env, "status", "--porcelain") == ""

@@ -64,6 +64,7 @@ def test_rewrite_with_default_model(backend, filename: str, prompt_id: str | Non
     assert not [f.name for f in findings if f.prompt_id == prompt.id and f.name in STRUCTURE]
 
 
+@pytest.mark.default_rules  # its check selects the rules it means
 def test_cli_rewrite_write_with_default_model(tmp_path) -> None:  # noqa: ANN001
     target = tmp_path / "library_run_on.txt"
     shutil.copy(CASES / "library_run_on.txt", target)

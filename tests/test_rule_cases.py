@@ -63,7 +63,7 @@ from promptlint.extract import kind_for_path
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 FILE_KEYS = {"rule", "cases"}
 CASE_KEYS = {"name", "file", "pass_str", "fail_str", "violations", "fix_str", "configs", "known_bug"}
-VIOLATION_KEYS = {"line", "column", "end_line", "end_column"}
+VIOLATION_KEYS = {"line", "column", "end_line", "end_column", "message_contains"}
 CHECKS = ("pass", "violations", "end", "fix", "fix-passes", "no-fix")
 APPLIED = ("safe", "unsafe")
 
@@ -146,7 +146,7 @@ def _violation_problems(want: object) -> list[str]:
         problems.append("`line` is required")
     if ("end_line" in want) != ("end_column" in want):
         problems.append("give `end_line` and `end_column` together")
-    problems += [f"`{k}` must be a positive integer" for k in VIOLATION_KEYS & set(want)
+    problems += [f"`{k}` must be a positive integer" for k in (VIOLATION_KEYS - {"message_contains"}) & set(want)
                  if not (type(want[k]) is int and want[k] >= 1)]
     return problems
 
@@ -223,7 +223,8 @@ def test_rule_case(rule: str, case: dict, tmp_path, monkeypatch) -> None:  # noq
     problems = _case_problems(case)
     assert not problems, "malformed case: " + "; ".join(problems)
     monkeypatch.chdir(tmp_path)
-    configs = case.get("configs", {})
+    # A rule case says what its rule does when it runs: the structure rules judge every prompt there.
+    configs = {"structure-rules": "all", **case.get("configs", {})}
     cfg = tmp_path / "promptlint.toml"
     cfg.write_text("".join(f"{json.dumps(str(k))} = {_toml(v)}\n" for k, v in configs.items()), "utf-8")
 
@@ -256,6 +257,9 @@ def test_rule_case(rule: str, case: dict, tmp_path, monkeypatch) -> None:  # noq
         start = (got.span.start.line, got.span.start.column if "column" in want else None)
         check("violations", start == (want["line"], want.get("column")),
               f"violations[{i}] starts at {got.span.start}, expected {want}: {got.message}")
+        if "message_contains" in want:
+            check("violations", want["message_contains"] in got.message,
+                  f"violations[{i}] message {got.message!r} lacks {want['message_contains']!r}")
         if "end_line" in want:
             end = (got.span.end.line, got.span.end.column)
             check("end", end == (want["end_line"], want["end_column"]),

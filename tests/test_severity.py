@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import lint
+from conftest import CONTRACT_OPT_IN, lint
 
 INFO_ONLY = ("Context: you help a bakery's customers.\n\nConstraints: never promise a delivery date.\n\n"
              "Task: answer the customer's question {question}.\n\nOutput: one short paragraph.\n\n"
@@ -34,10 +34,10 @@ def test_fail_on_error_and_config(tmp_path: Path) -> None:
     (tmp_path / "p.prompt").write_text("Summarize the notes.\n")  # only warnings and info
     assert _check(tmp_path, "p.prompt").returncode == 1
     assert _check(tmp_path, "--fail-on", "error", "p.prompt").returncode == 0
-    (tmp_path / "promptlint.toml").write_text('fail-on = "error"\n')
+    (tmp_path / "promptlint.toml").write_text(CONTRACT_OPT_IN + 'fail-on = "error"\n')
     assert _check(tmp_path, "p.prompt").returncode == 0
     assert _check(tmp_path, "--fail-on", "warning", "p.prompt").returncode == 1
-    (tmp_path / "promptlint.toml").write_text('fail-on = "sometimes"\n')
+    (tmp_path / "promptlint.toml").write_text(CONTRACT_OPT_IN + 'fail-on = "sometimes"\n')
     bad = _check(tmp_path, "p.prompt")
     assert bad.returncode == 2 and "fail-on" in bad.stderr
 
@@ -71,7 +71,7 @@ def test_prompts_in_test_folders_get_hazard_checks_only(tmp_path: Path) -> None:
     # Named on the command line, or with contract-rules-in-tests, the test file gets every rule.
     named = json.loads(_check(tmp_path, "tests/test_prompts.py").stdout)
     assert "missing-context" in {f["name"] for f in named}
-    (tmp_path / "promptlint.toml").write_text("contract-rules-in-tests = true\n")
+    (tmp_path / "promptlint.toml").write_text(CONTRACT_OPT_IN + "contract-rules-in-tests = true\n")
     allof = json.loads(_check(tmp_path, ".").stdout)
     assert "missing-context" in {f["name"] for f in allof if f["path"] == "tests/test_prompts.py"}
 

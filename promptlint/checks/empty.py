@@ -6,10 +6,13 @@ from . import CheckContext
 
 
 def run(ctx: CheckContext) -> None:
-    """Report at the primary message's literal."""
+    """Report at the primary message's literal; a prompt file that is blank as a
+    whole is left alone."""
     a = ctx.analysis
     if a.clean.strip():
         return
+    if a.prompt.origin == "file" and not ctx.index.text.strip():
+        return  # a blank prompt file is a deliberate slot (a loader renders it as nothing), not a broken prompt
     anchor = a.prompt.main.anchor
     pos = ctx.index.position(anchor)
     from ..model import Span

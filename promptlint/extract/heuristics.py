@@ -31,8 +31,8 @@ def reads_as_instructions(text: str, vocabulary) -> bool:
     words = re.findall(r"[A-Za-z\u00c0-\u024f]{2,}", t)
     if len(words) < 3:
         return False
-    if _SQL.match(t) or _LOG.search(t) or _MARKUP.match(t) or _URLISH.match(t):
-        return False
+    if t.startswith("#!") or _SQL.match(t) or _LOG.search(t) or _MARKUP.match(t) or _URLISH.match(t):
+        return False  # a script (shebang), SQL, a log format, markup or a path
     from ..sections import segment
 
     found = set(segment(t, vocabulary=vocabulary).present) - {"context"}

@@ -49,6 +49,8 @@ def extract_structured(path: str, text: str, index: LineIndex, settings, kind: s
         result.problems.append(ParseProblem(mark.index if mark else 0, f"invalid YAML: {exc.problem}"))
         return result
     except yaml.YAMLError as exc:
+        if kind == "json":
+            return result  # valid JSON holding characters YAML forbids (C1 controls): no positions, no prompts
         result.problems.append(ParseProblem(0, f"invalid {kind.upper()}: {exc}"))
         return result
     builder = _Builder(path, text, index, "json" if kind == "json" else "yaml")

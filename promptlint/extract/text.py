@@ -18,6 +18,9 @@ from .base import Extraction, ParseProblem
 
 _FRONT = FRONT_MATTER
 JINJA_SUFFIXES = (".j2", ".jinja", ".jinja2")
+#: Instruction files that coding agents read verbatim (lower-cased names): prompts, never templates.
+AGENT_FILES = {"agents.md", "claude.md", "gemini.md", ".cursorrules", ".windsurfrules", "copilot-instructions.md",
+               "agent.md"}
 
 
 def split_front_matter(text: str) -> tuple[dict | None, int, ParseProblem | None, str]:
@@ -47,14 +50,23 @@ def split_front_matter(text: str) -> tuple[dict | None, int, ParseProblem | None
     return (data if isinstance(data, dict) else None), m.end(), None, raw
 
 
+#: Fenced code blocks and inline code spans: a template syntax is never decided from a code sample in a prompt.
+_CODE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\1[^\n]*$|`[^`\n]+`", re.S | re.M)
+
+
 def file_syntax(path: str, body: str) -> str:
-    """Template syntax of a prompt file: Jinja for Jinja suffixes, otherwise
-    detected from the text (``{{x}}`` in a ``.prompt`` file is Handlebars-style
-    Mustache)."""
+    """Template syntax of a prompt file: Jinja for Jinja suffixes, plain for
+    agent instruction files (``AGENTS.md``, ``copilot-instructions.md``, …),
+    otherwise detected from the text outside fenced code blocks and inline code
+    spans (a prompt that mentions ```{{variable}}``` or shows a code sample is
+    not a template for that); ``{{x}}`` in a ``.prompt`` file is
+    Handlebars-style Mustache."""
     suffixes = [s.lower() for s in PurePath(path).suffixes]
     if suffixes and suffixes[-1] in JINJA_SUFFIXES:
         return "jinja"
-    syntax = detect_syntax(body)
+    if PurePath(path).name.lower() in AGENT_FILES:
+        return "plain"  # read verbatim by the agent that loads it: braces there are text, never a template
+    syntax = detect_syntax(_CODE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), body))
     if syntax == "jinja" and suffixes and suffixes[-1] == ".prompt" and "{%" not in body:
         return "mustache"
     return syntax
