@@ -1,0 +1,150 @@
+"""Precision on real code: each kind of wrong finding met on the twelve public LLM repositories, pinned on a
+small input written for it (see the README, "What the default rules report"). Every test here failed on the
+main of 2026-12-01 before the change it pins."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import lint
+
+pytestmark = pytest.mark.default_rules
+
+
+def _names(result) -> list[str]:  # noqa: ANN001
+    return sorted(f.name for f in result.findings)
+
+
+def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "promptlint", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=60)
+
+
+# --- the default selection ---------------------------------------------------------------------------------
+
+SLOPPY = "Summarize the notes for the team.\n"
+LABELLED = "Task: summarize the notes {notes}.\n\nOutput format: three bullet points.\n"
+
+
+def test_contract_completeness_rules_are_opt_in() -> None:
+    assert _names(lint("p.prompt", SLOPPY, defaults=True)) == []
+    opted = _names(lint("p.prompt", SLOPPY, defaults=True, extend_select=["PL00"], structure_rules="all"))
+    assert {"missing-context", "missing-output-contract", "missing-stop-condition"} <= set(opted)
+
+
+def test_opted_in_structure_rules_judge_labelled_prompts_only_by_default() -> None:
+    free_form = lint("p.prompt", SLOPPY, defaults=True, extend_select=["PL00"])
+    assert _names(free_form) == [] and free_form.prompts[0]["checks"] == "free-form"
+    labelled = lint("p.prompt", LABELLED, defaults=True, extend_select=["PL00"])
+    assert labelled.prompts[0]["checks"] == "all"
+    assert "missing-stop-condition" in _names(labelled) and "missing-task" not in _names(labelled)
+
+
+def test_rules_command_says_which_rules_are_opt_in(tmp_path: Path) -> None:
+    rows = {r["code"]: r for r in json.loads(_cli(tmp_path, "rules", "--output-format", "json").stdout)}
+    assert rows["PL005"]["default"] is False and rows["PL005"]["selected"] is False
+    assert rows["PL204"]["default"] is True and rows["PL204"]["selected"] is True
+    (tmp_path / "promptlint.toml").write_text('extend-select = ["PL005"]\n')
+    rows = {r["code"]: r for r in json.loads(_cli(tmp_path, "rules", "--output-format", "json").stdout)}
+    assert rows["PL005"]["selected"] is True and rows["PL001"]["selected"] is False
+
+
+# --- vague-output-contract: a format the output is asked to take ---------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Look for dependency files (requirements.txt, pyproject.toml, package.json) and install from them.\n",
+    "A list of documents is shown below in json format. Rate how relevant they are from 1 to 5.\n",
+    "Python libraries such as re, json and math are available. Solve the task with them.\n",
+    "Do not use escape characters in json data. Answer the question.\n",
+    'Your response must be in JSON format, for example: ["keyword1", "keyword2"].\n',
+    'Return JSON like {"收款人": "x", "城市": "x"}.\n',
+])
+def test_format_words_that_ask_for_no_output_format(text: str) -> None:
+    assert "vague-output-contract" not in _names(lint("p.prompt", text, defaults=True))
+
+
+@pytest.mark.parametrize("text", [
+    "Determine which function to use next, and respond using a JSON object.\n",
+    "If there are tasks left, answer NO along with the to-do list in JSON format.\n",
+    "Summarise the ticket. The output must be valid YAML.\n",
+])
+def test_a_requested_format_without_shape_is_still_vague(text: str) -> None:
+    assert "vague-output-contract" in _names(lint("p.prompt", text, defaults=True))
+
+
+# --- invalid-output-schema: literal JSON examples only ---------------------------------------------------------
+
+def test_broken_example_is_reported_where_parsing_fails() -> None:
+    text = 'Example output:\n{\n  "score": 5\n  "overall": "good"\n}\n'
+    (finding,) = [f for f in lint("p.prompt", text, defaults=True).findings if f.name == "invalid-output-schema"]
+    assert (finding.span.start.line, finding.span.start.column) == (4, 3) and "','" in finding.message
+
+
+def test_json_example_inside_a_python_sample_is_code() -> None:
+    text = "Follow the style of this code.\n```python\nconfig = {\"a\": 1 \"b\": 2}\n```\nWrite the module.\n"
+    assert "invalid-output-schema" not in _names(lint("p.prompt", text, defaults=True))
+
+
+# --- which files are prompts, and in which template syntax -----------------------------------------------------
+
+def test_non_prompt_jinja_templates_are_not_walked(tmp_path: Path) -> None:
+    files = {
+        "templates/app.spec.jinja2": "a = Analysis(['main.py'], datas=[('settings.json', '.')])\n{{ packages }}\n",
+        "templates/MANIFEST.in.j2": "include {{ package_name }}/yamls/*.yaml\n",
+        "templates/run.jinja2": '#! /bin/bash\necho "start serving"\ndotnet App.dll --yaml_path "flow.dag.yaml"\n',
+        "templates/answer.jinja2": "You answer questions about {{ topic }}. Reply in one sentence.\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    listed = json.loads(_cli(tmp_path, "prompts", "--no-cache", "--output-format", "json", ".").stdout)
+    assert [p["path"] for p in listed] == ["templates/answer.jinja2"]
+    named = json.loads(_cli(tmp_path, "prompts", "--no-cache", "--output-format", "json",
+                            "templates/run.jinja2").stdout)
+    assert [p["path"] for p in named] == ["templates/run.jinja2"]  # named on the command line: linted
+
+
+def test_markdown_that_mentions_template_syntax_is_not_a_template() -> None:
+    text = ("# Writing prompts\n\nUse `{{variable}}` for inputs and `{% if %}` for branches.\n\n"
+            "```jinja\n{% for x in items %}{{ x }}\n```\n\nReview the user's template and list its problems.\n")
+    result = lint("review.prompt.md", text, defaults=True)
+    assert result.prompts[0]["syntax"] == "plain" and result.prompts[0]["placeholders"] == []
+    assert "template-syntax-error" not in _names(result)
+
+
+def test_agent_instruction_files_are_plain_text() -> None:
+    text = "Templates use Jinja: `{{variable}}`, {% if %}, {% for %}.\nRun the tests before you commit.\n"
+    result = lint(".github/copilot-instructions.md", text, defaults=True)
+    assert result.prompts[0]["syntax"] == "plain" and _names(result) == []
+
+
+def test_blank_prompt_file_is_a_slot_but_an_empty_literal_is_not() -> None:
+    assert _names(lint("prompts/user_prompt.j2", "\n", defaults=True)) == []
+    src = 'client.chat.completions.create(model="m", messages=[{"role": "system", "content": ""}])\n'
+    assert "empty-prompt" in _names(lint("app.py", src, defaults=True))
+
+
+def test_valid_json_that_yaml_cannot_read_is_not_a_parse_error(tmp_path: Path) -> None:
+    (tmp_path / "vectors.json").write_text('{"prompt": "Say hi", "raw": "\u0097"}\n', "utf-8")
+    proc = _cli(tmp_path, "check", "--no-cache", "--output-format", "json", "vectors.json")
+    assert proc.returncode == 0 and json.loads(proc.stdout) == [], proc.stdout + proc.stderr
+
+
+# --- test folders: what a suite provokes on purpose ------------------------------------------------------------
+
+def test_test_suites_provoke_injection_and_syntax_errors_on_purpose(tmp_path: Path) -> None:
+    src = ('from promptflow.tools.common import PromptTemplate\n'
+           'def test_sandbox():\n'
+           '    PromptTemplate("{% for x in ().__class__.__base__.__subclasses__() %}{{ x }}{% endfor %}")\n')
+    for rel in ("tests/test_render.py", "app/render.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(src)
+    found = json.loads(_cli(tmp_path, "check", "--no-cache", "--output-format", "json", ".").stdout)
+    injections = [(f["path"], f["message"]) for f in found if f["name"] == "template-injection"]
+    assert [p for p, _ in injections] == ["app/render.py"]  # once per template, and not in the test suite
+    assert "more in this template" in injections[0][1]
