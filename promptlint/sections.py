@@ -23,6 +23,8 @@ _HEADING = re.compile(r"[ \t]{0,3}#{1,6}[ \t]+(?P<label>[^\n#]+?)[ \t#]*$")
 _BOLD = re.compile(r"[ \t]*(?:\*\*|__)(?P<label>[^*_\n]{1,48}?)[: ]*(?:\*\*|__)[ \t]*:?[ \t]*(?P<rest>.*)$")
 _BRACKET = re.compile(r"[ \t]*\[(?P<label>[A-Za-z][^\]\n]{0,40})\][ \t]*:?[ \t]*(?P<rest>.*)$")
 _COLON = re.compile(r"[ \t]*(?P<label>[A-Za-z\u00c0-\u024f][\w\u00c0-\u024f '’/()-]{0,40}?)[ \t]*:(?:[ \t]+(?P<rest>.*)|[ \t]*)$")
+#: A numbered list item that is a part label: "5. VERIFICATION: check every total".
+_NUMBERED_LABEL = re.compile(r"[ \t]*\d{1,2}[.)][ \t]+" + _COLON.pattern.lstrip("[ \\t]*"))
 _XML_OPEN = re.compile(r"[ \t]*<(?P<tag>[A-Za-z_][\w.-]{0,40})(?:[ \t][^>\n]*)?>(?P<rest>.*)$")
 _DELIMITER = re.compile(r"[ \t]*(?:#{3,}|-{3,}|={3,}|\*{3,}|~{3,}|_{3,})[ \t]*$")
 _FENCE = re.compile(r"[ \t]*(?:```|~~~)")
@@ -325,6 +327,8 @@ def _split_blocks(text: str, vocab: Vocabulary, placeholders, boundaries: set[in
                 open_block(pos, "bold", m.group("label"), _classify_label(m.group("label"), vocab))
             elif (m := _BRACKET.fullmatch(line)) and _classify_label(m.group("label"), vocab):
                 open_block(pos, "bracket", m.group("label"), _classify_label(m.group("label"), vocab))
+            elif (m := _NUMBERED_LABEL.fullmatch(line)) and _classify_label(m.group("label"), vocab):
+                open_block(pos, "label", m.group("label"), _classify_label(m.group("label"), vocab))
             elif (m := _COLON.fullmatch(line)) and not _BULLET.match(line):
                 label = m.group("label")
                 part = _classify_label(label, vocab)
