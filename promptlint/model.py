@@ -272,11 +272,14 @@ class Declaration:
     """A variable a prompt declares it takes, e.g. in ``input_variables=``.
 
     ``span`` is where the declaration is written in the file (for
-    ``unused-variable`` findings).
+    ``unused-variable`` findings). ``used_outside`` is true when something
+    other than the template text consumes it (a ``.prompty`` tool's
+    ``bindings:`` entry), so it is used even if no placeholder names it.
     """
 
     name: str
     span: Span
+    used_outside: bool = False
 
 
 

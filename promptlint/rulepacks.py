@@ -24,8 +24,9 @@ STRUCTURE_CHECKS = frozenset({"contract-part", "separation"})
 #: hazards: not run on files in test folders by default (see :attr:`Rule.judges_contract`).
 CONTRACT_CHECKS = STRUCTURE_CHECKS | {"todo-part", "output-shape"}
 #: Check kinds whose findings a test suite provokes on purpose (a template that must fail to parse, a sandbox
-#: escape the renderer must refuse, an empty prompt it must reject): not run on files in test folders by default.
-PROVOKED_IN_TESTS = frozenset({"template-syntax", "injection", "empty"})
+#: escape the renderer must refuse, an empty prompt it must reject) or that are harmless in a fixture (an input
+#: declared with a default and never read): not run on files in test folders by default.
+PROVOKED_IN_TESTS = frozenset({"template-syntax", "injection", "empty", "placeholders"})
 REGEX_OPTIONS = {"formats", "shape", "request", "personal", "retrieval", "version"}
 
 RULE_SCHEMA: dict = {

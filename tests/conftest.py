@@ -34,7 +34,7 @@ def pytest_configure(config) -> None:  # noqa: ANN001
 
 #: What a project that adopts the prompt contract writes in its promptlint.toml: the contract-completeness
 #: rules (PL001-PL007, not in the default selection) on, judging every prompt.
-CONTRACT_OPT_IN = 'extend-select = ["PL00"]\nstructure-rules = "all"\n'
+CONTRACT_OPT_IN = 'extend-select = ["PL00", "PL101"]\nstructure-rules = "all"\n'
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +83,7 @@ def lint(path: str, text: str | None = None, *, defaults: bool = False, **select
     if not defaults:
         select.setdefault("structure_rules", "all")
         if "select" not in select:
-            select.setdefault("extend_select", ["PL00"])
+            select.setdefault("extend_select", ["PL00", "PL101"])
     settings = load_settings([path] if text is None else None, **select)
     if text is None:
         return lint_file(path, kind_for_path(path), settings)

@@ -65,7 +65,7 @@ def test_rules_command_says_which_rules_are_opt_in(tmp_path: Path) -> None:
     'Return JSON like {"收款人": "x", "城市": "x"}.\n',
 ])
 def test_format_words_that_ask_for_no_output_format(text: str) -> None:
-    assert "vague-output-contract" not in _names(lint("p.prompt", text, defaults=True))
+    assert "vague-output-contract" not in _names(lint("p.prompt", text, defaults=True, extend_select=["PL101"]))
 
 
 @pytest.mark.parametrize("text", [
@@ -74,7 +74,7 @@ def test_format_words_that_ask_for_no_output_format(text: str) -> None:
     "Summarise the ticket. The output must be valid YAML.\n",
 ])
 def test_a_requested_format_without_shape_is_still_vague(text: str) -> None:
-    assert "vague-output-contract" in _names(lint("p.prompt", text, defaults=True))
+    assert "vague-output-contract" in _names(lint("p.prompt", text, defaults=True, extend_select=["PL101"]))
 
 
 # --- invalid-output-schema: literal JSON examples only ---------------------------------------------------------

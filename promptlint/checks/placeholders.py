@@ -3,7 +3,7 @@
 ``options.mode`` is ``undeclared`` (a placeholder no declaration names) or
 ``unused`` (a declared variable the template never uses). Declarations come
 from ``input_variables=``/``partial_variables=``, a ``.prompty`` file's
-``inputs``, or the keyword arguments of ``.format(...)`` calls in the module.
+``inputs`` (an input a tool's ``bindings:`` consumes is used), or the keyword arguments of ``.format(...)`` calls in the module.
 """
 
 from __future__ import annotations
@@ -28,5 +28,5 @@ def run(ctx: CheckContext) -> None:
     else:
         used = set(a.names)
         for d in decls:
-            if d.name not in used:
+            if d.name not in used and not d.used_outside:
                 ctx.emit(0, 0, span=d.span, variable=d.name, fingerprint=f"unused {d.name}")

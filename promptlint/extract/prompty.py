@@ -20,8 +20,8 @@ _ROLE_LINE = re.compile(r"^[ \t]*(system|user|assistant|developer)[ \t]*:[ \t]*$
 
 
 def extract_prompty(path: str, text: str, index: LineIndex, settings) -> Extraction:  # noqa: ANN001
-    """One conversation prompt; declarations from ``inputs`` (or ``sample``
-    keys when ``inputs`` is absent, as older Prompty files do)."""
+    """One conversation prompt; declarations from ``inputs`` (``sample`` is
+    fixture data and declares nothing)."""
     front, body_off, problem, raw = split_front_matter(text)
     result = Extraction(front_matter=front, comment_style="jinja")
     if problem:
@@ -68,10 +68,25 @@ def extract_prompty(path: str, text: str, index: LineIndex, settings) -> Extract
     return result
 
 
+def _bound_inputs(front: dict) -> set[str]:
+    """Inputs that a tool's ``bindings:`` feeds (``tools: [{bindings: {unit: {input: preferred_unit}}}]``)."""
+    out: set[str] = set()
+    tools = front.get("tools")
+    for tool in tools if isinstance(tools, list) else []:
+        bindings = tool.get("bindings") if isinstance(tool, dict) else None
+        for value in (bindings or {}).values() if isinstance(bindings, dict) else []:
+            name = value.get("input") if isinstance(value, dict) else value
+            if isinstance(name, str):
+                out.add(name)
+    return out
+
+
 def _declarations(text: str, raw: str, front: dict) -> list[Declaration] | None:
-    key = "inputs" if "inputs" in front else ("sample" if isinstance(front.get("sample"), dict) else None)
+    # ``sample`` is fixture data, not a declaration: it may carry more (or other) values than the template reads.
+    key = "inputs" if "inputs" in front else None
     if key is None:
         return None
+    bound = _bound_inputs(front)
     index = text.find(raw)
     from ..model import LineIndex as _LI
 
@@ -97,5 +112,6 @@ def _declarations(text: str, raw: str, front: dict) -> list[Declaration] | None:
         else:
             return None
         for name, s, e in names:
-            out.append(Declaration(str(name), Span(li.position(index + s), li.position(index + e))))
+            out.append(Declaration(str(name), Span(li.position(index + s), li.position(index + e)),
+                                   used_outside=str(name) in bound))
     return out
