@@ -19,7 +19,6 @@ settings (gitignore-style patterns, via pathspec) adjust this.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from pathlib import Path
@@ -48,12 +47,14 @@ _PROMPT_KEYS = re.compile(
 )
 
 
-def is_prompt_file(rel: str, read_head=None) -> str | None:  # noqa: ANN001
+def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # noqa: ANN001
     """The extractor kind for a file met while walking, or ``None`` to skip it.
 
     ``rel`` is the path relative to the walked folder (``/``-separated);
     ``read_head`` returns the first bytes of the file, for YAML/JSON content
-    sniffing.
+    sniffing and for telling a bare Jinja file that renders instructions from one
+    that renders a script, read with ``vocabulary`` (the configured
+    :class:`~promptlint.sections.Vocabulary`; without one such a file is kept).
     """
     from .extract import kind_for_path
 
@@ -73,7 +74,7 @@ def is_prompt_file(rel: str, read_head=None) -> str | None:  # noqa: ANN001
         inner = suffixes[-2] if len(suffixes) > 1 else ""
         if inner in MARKUP_INNER:
             return None
-        if inner or dirs & PROMPT_DIRS or _PROMPT_NAME.search(Path(low).stem) or not read_head:
+        if inner or dirs & PROMPT_DIRS or _PROMPT_NAME.search(Path(low).stem) or not read_head or not vocabulary:
             return "text"
         # A bare ``run.jinja2`` may render a shell script or a config file: left out when it is a script or,
         # long enough to tell, does not read as instructions.
@@ -82,7 +83,7 @@ def is_prompt_file(rel: str, read_head=None) -> str | None:  # noqa: ANN001
         head = read_head()
         if head.lstrip().startswith("#!"):
             return None
-        if len(re.findall(r"[A-Za-z]{2,}", head)) < 6 or reads_as_instructions(head, _core_vocabulary()):
+        if len(re.findall(r"[A-Za-z]{2,}", head)) < 6 or reads_as_instructions(head, vocabulary):
             return "text"
         return None
     if suffix in (".md", ".txt", ".markdown", ".mdx", ""):
@@ -101,16 +102,6 @@ def is_prompt_file(rel: str, read_head=None) -> str | None:  # noqa: ANN001
         head = read_head() if read_head else ""
         return kind_for_path(low) if head and _PROMPT_KEYS.search(head) else None
     return None
-
-
-@functools.lru_cache(maxsize=1)
-def _core_vocabulary():  # noqa: ANN202 - sections.Vocabulary
-    """The bundled vocabulary (what a walk sniffs Jinja files with; configuration does not change it)."""
-    from .checks import RULE_CHECK_KINDS
-    from .rulepacks import load_rules
-    from .sections import Vocabulary
-
-    return Vocabulary.from_data(load_rules((), RULE_CHECK_KINDS).vocabulary)
 
 
 class _FastSpec:
@@ -172,7 +163,8 @@ def excluded(given: str, settings, text: str | None = None) -> bool:  # noqa: AN
         return not pathspec.GitIgnoreSpec.from_lines(settings.include).match_file(rel)
     if settings.extend_include and pathspec.GitIgnoreSpec.from_lines(settings.extend_include).match_file(rel):
         return False
-    return is_prompt_file(rel, (lambda: text[:65536]) if text is not None else (lambda: _head(path))) is None
+    head = (lambda: text[:65536]) if text is not None else (lambda: _head(path))
+    return is_prompt_file(rel, head, settings.vocabulary) is None
 
 
 def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tuple[str, str]]:  # noqa: ANN001
@@ -252,7 +244,7 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
                 if include is not None:
                     kind = kind_for_path(name) if include.match_file(rel) else None
                 else:
-                    kind = is_prompt_file(rel, lambda f=fpath: _head(f))
+                    kind = is_prompt_file(rel, lambda f=fpath: _head(f), settings.vocabulary)
                     if kind is None and extend is not None and extend.match_file(rel):
                         kind = kind_for_path(name)
                 if kind is None or not fpath.is_file():

@@ -133,8 +133,9 @@ def _prompt_lines(prompt: Prompt, index: LineIndex) -> set[int]:
 def lint_text(path: str, text: str, settings: Settings, kind: str | None = None, *,
               hazards_only: bool = False) -> FileResult:
     """Lint one buffer: ``path`` is used for ids and messages, ``text`` is its content.
-    ``hazards_only`` runs the template-hazard rules (less those a test suite provokes on purpose:
-    :data:`promptlint.rulepacks.PROVOKED_IN_TESTS`) but not the contract rules
+    ``hazards_only`` runs the template-hazard rules (less those test suites provoke on purpose or that are
+    harmless in fixtures:
+    :data:`promptlint.rulepacks.SKIPPED_ON_TEST_DATA`) but not the contract rules
     (see :data:`promptlint.rulepacks.CONTRACT_CHECKS`): what files found in test
     folders get by default (:func:`in_test_folder`).
 
@@ -183,7 +184,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
         for rule in rules:
             if not judged and rule.judges_contract:
                 continue
-            if hazards_only and rule.provoked_in_tests:
+            if hazards_only and rule.skipped_on_test_data:
                 continue
             if not structure and rule.restructures:
                 continue

@@ -26,7 +26,7 @@ CONTRACT_CHECKS = STRUCTURE_CHECKS | {"todo-part", "output-shape"}
 #: Check kinds whose findings a test suite provokes on purpose (a template that must fail to parse, a sandbox
 #: escape the renderer must refuse, an empty prompt it must reject) or that are harmless in a fixture (an input
 #: declared with a default and never read): not run on files in test folders by default.
-PROVOKED_IN_TESTS = frozenset({"template-syntax", "injection", "empty", "placeholders"})
+SKIPPED_ON_TEST_DATA = frozenset({"template-syntax", "injection", "empty", "placeholders"})
 REGEX_OPTIONS = {"formats", "shape", "request", "personal", "retrieval", "version"}
 
 RULE_SCHEMA: dict = {
@@ -94,9 +94,10 @@ class Rule:
         return self.check in STRUCTURE_CHECKS
 
     @property
-    def provoked_in_tests(self) -> bool:
-        """Would a test suite trigger this rule on purpose (:data:`PROVOKED_IN_TESTS`)?"""
-        return self.check in PROVOKED_IN_TESTS
+    def skipped_on_test_data(self) -> bool:
+        """Is this rule left off files in test folders (:data:`SKIPPED_ON_TEST_DATA`): provoked there on purpose,
+        or harmless in a fixture?"""
+        return self.check in SKIPPED_ON_TEST_DATA
 
     @property
     def judges_contract(self) -> bool:

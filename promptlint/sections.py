@@ -22,9 +22,10 @@ from .model import PART_NAMES
 _HEADING = re.compile(r"[ \t]{0,3}#{1,6}[ \t]+(?P<label>[^\n#]+?)[ \t#]*$")
 _BOLD = re.compile(r"[ \t]*(?:\*\*|__)(?P<label>[^*_\n]{1,48}?)[: ]*(?:\*\*|__)[ \t]*:?[ \t]*(?P<rest>.*)$")
 _BRACKET = re.compile(r"[ \t]*\[(?P<label>[A-Za-z][^\]\n]{0,40})\][ \t]*:?[ \t]*(?P<rest>.*)$")
-_COLON = re.compile(r"[ \t]*(?P<label>[A-Za-z\u00c0-\u024f][\w\u00c0-\u024f '’/()-]{0,40}?)[ \t]*:(?:[ \t]+(?P<rest>.*)|[ \t]*)$")
+_LABEL_LINE = r"(?P<label>[A-Za-z\u00c0-\u024f][\w\u00c0-\u024f '’/()-]{0,40}?)[ \t]*:(?:[ \t]+(?P<rest>.*)|[ \t]*)$"
+_COLON = re.compile(r"[ \t]*" + _LABEL_LINE)
 #: A numbered list item that is a part label: "5. VERIFICATION: check every total".
-_NUMBERED_LABEL = re.compile(r"[ \t]*\d{1,2}[.)][ \t]+" + _COLON.pattern.lstrip("[ \\t]*"))
+_NUMBERED_LABEL = re.compile(r"[ \t]*\d{1,2}[.)][ \t]+" + _LABEL_LINE)
 _XML_OPEN = re.compile(r"[ \t]*<(?P<tag>[A-Za-z_][\w.-]{0,40})(?:[ \t][^>\n]*)?>(?P<rest>.*)$")
 _DELIMITER = re.compile(r"[ \t]*(?:#{3,}|-{3,}|={3,}|\*{3,}|~{3,}|_{3,})[ \t]*$")
 _FENCE = re.compile(r"[ \t]*(?:```|~~~)")

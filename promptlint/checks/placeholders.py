@@ -3,7 +3,8 @@
 ``options.mode`` is ``undeclared`` (a placeholder no declaration names) or
 ``unused`` (a declared variable the template never uses). Declarations come
 from ``input_variables=``/``partial_variables=``, a ``.prompty`` file's
-``inputs`` (an input a tool's ``bindings:`` consumes is used), or the keyword arguments of ``.format(...)`` calls in the module.
+``inputs`` (an input a tool's ``bindings:`` consumes is used), or the keyword
+arguments of ``.format(...)`` calls in the module.
 """
 
 from __future__ import annotations
