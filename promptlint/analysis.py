@@ -56,12 +56,18 @@ class Analysis:
         rules judge"): ``note`` for a text that is only a reminder to write the
         prompt (it starts with TODO/FIXME/TBD and has fewer than 12 words),
         ``ping`` for fewer than 3 words (a connectivity test such as "hi"),
-        else ``prompt``. Notes and pings get the template-hazard rules only."""
+        ``data`` for user turns that only carry input (no part but context:
+        ``{"role": "user", "content": "Jason is 10"}``, the instructions live
+        elsewhere, such as in a ``response_model``), else ``prompt``. Notes,
+        pings and data get the template-hazard rules only."""
         words = re.findall(r"[^\W\d_]+", self.clean)
         if len(words) < 12 and re.match(r"\s*(?:TODO|FIXME|TBD)\b", self.clean):
             return "note"
         if len(words) < 3:
             return "ping"
+        roles = {m.role for m in self.prompt.messages}
+        if roles == {"user"} and not set(self.sections.present) - {"context"}:
+            return "data"
         return "prompt"
 
     @property

@@ -174,7 +174,8 @@ def check(
         full.render(findings, console, sources, show_suppressed)
         n_fixable = sum(1 for f in active if f.fix and f.fix.applicability == "safe")
         summary = f"Found {len(active)} finding{'s' if len(active) != 1 else ''} in {len(report.results)} file{'s' if len(report.results) != 1 else ''}"
-        summary += f" ({sum(len(r.prompts) for r in report.results)} prompts)."
+        n_prompts = sum(len(r.prompts) for r in report.results)
+        summary += f" ({n_prompts} prompt{'' if n_prompts == 1 else 's'})."
         if changed:
             summary += f" Fixed {changed}."
         if n_fixable:
@@ -239,13 +240,13 @@ def prompts(
 
         short = {"context": "ctx", "constraints": "rules", "task": "task", "output_contract": "out",
                  "stop_condition": "stop", "verification": "verify"}
-        table = Table(title=f"{len(found)} prompts")
-        for col in ("id", "line", "syntax", "placeholders", "parts", "separated"):
+        table = Table(title=f"{len(found)} prompt{'' if len(found) == 1 else 's'}")
+        for col in ("id", "line", "syntax", "placeholders", "parts", "separated", "kind", "checks"):
             table.add_column(col, overflow="fold")
         for p in found:
             parts = " ".join(short[n] if p["parts"][n]["present"] else "-" for n in PART_NAMES)
             table.add_row(p["id"], str(p["line"]), p["syntax"], ", ".join(p["placeholders"]), parts,
-                          "yes" if p["separated"] else "no")
+                          "yes" if p["separated"] else "no", p.get("kind", ""), p.get("checks", ""))
         Console().print(table)
     for r in report.errors:
         _err.print(f"promptlint: internal error: {r.path}: {r.error}", markup=False)

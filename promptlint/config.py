@@ -268,7 +268,8 @@ def read_file_config(path: Path) -> tuple[FileConfig, str]:
         key = loc[-1] if loc else "promptlint"
         line, col = _key_position(text, key, table_line)
         if err["type"] == "extra_forbidden":
-            msg = f"unknown key {'.'.join(loc)!r} in [tool.promptlint]"
+            where = "[tool.promptlint]" if path.name == "pyproject.toml" else path.name
+            msg = f"unknown key {'.'.join(loc)!r} in {where}"
         else:
             msg = f"{'.'.join(loc)}: {err['msg']}"
         raise UsageError(msg, str(path), line, col) from None

@@ -22,7 +22,8 @@ from .model import PART_NAMES
 _HEADING = re.compile(r"[ \t]{0,3}#{1,6}[ \t]+(?P<label>[^\n#]+?)[ \t#]*$")
 _BOLD = re.compile(r"[ \t]*(?:\*\*|__)(?P<label>[^*_\n]{1,48}?)[: ]*(?:\*\*|__)[ \t]*:?[ \t]*(?P<rest>.*)$")
 _BRACKET = re.compile(r"[ \t]*\[(?P<label>[A-Za-z][^\]\n]{0,40})\][ \t]*:?[ \t]*(?P<rest>.*)$")
-_LABEL_LINE = r"(?P<label>[A-Za-z\u00c0-\u024f][\w\u00c0-\u024f '’/()-]{0,40}?)[ \t]*:(?:[ \t]+(?P<rest>.*)|[ \t]*)$"
+#: ``Label: rest`` (``：`` is the full-width colon of Chinese and Japanese text, followed by no space there).
+_LABEL_LINE = r"(?P<label>[^\W\d_][\w '’/()-]{0,40}?)[ \t]*(?::(?:[ \t]+(?P<rest>.*)|[ \t]*)|：[ \t]*(?P<rest_cjk>.*))$"
 _COLON = re.compile(r"[ \t]*" + _LABEL_LINE)
 #: A numbered list item that is a part label: "5. VERIFICATION: check every total".
 _NUMBERED_LABEL = re.compile(r"[ \t]*\d{1,2}[.)][ \t]+" + _LABEL_LINE)
@@ -88,7 +89,7 @@ class Vocabulary:
 
 def normalise_label(label: str) -> str:
     """Lower-case a label, turn ``_``/``-`` into spaces and squeeze whitespace."""
-    label = label.strip().strip("*_:#[]<>").replace("_", " ").replace("-", " ")
+    label = label.strip().strip("*_:：#[]<>").replace("_", " ").replace("-", " ")
     return re.sub(r"\s+", " ", label).lower().strip()
 
 
@@ -233,7 +234,7 @@ def _body_start(text: str, b: Block) -> int:
             if gt != -1 and text[gt + 1:line_end].strip():
                 return gt + 1
         return min(b.end, line_end + 1)
-    m = re.search(r":|\]|\*\*[ \t]*:?|__[ \t]*:?", text[b.label_start:line_end])
+    m = re.search(r"[:：]|\]|\*\*[ \t]*[:：]?|__[ \t]*[:：]?", text[b.label_start:line_end])
     return b.label_start + (m.end() if m else 0)
 
 

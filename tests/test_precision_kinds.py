@@ -148,3 +148,26 @@ def test_test_suites_provoke_injection_and_syntax_errors_on_purpose(tmp_path: Pa
     injections = [(f["path"], f["message"]) for f in found if f["name"] == "template-injection"]
     assert [p for p, _ in injections] == ["app/render.py"]  # once per template, and not in the test suite
     assert "more in this template" in injections[0][1]
+
+
+# --- what is judged, and part detection for ordinary phrasing (the opt-in structure rules) ---------------------
+
+def test_a_data_only_user_turn_is_not_judged() -> None:
+    src = ('client.chat.completions.create(model="m", response_model=User,\n'
+           '    messages=[{"role": "user", "content": "Jason is 10 years old and lives in Paris."}])\n')
+    result = lint("extract.py", src, defaults=True, extend_select=["PL00"], structure_rules="all")
+    assert (result.prompts[0]["kind"], result.prompts[0]["checks"]) == ("data", "hazards")
+    assert _names(result) == []
+
+
+@pytest.mark.parametrize(("text", "part"), [
+    ("You help the bakery. Task: answer the customer's question {q}.\n", "task"),
+    ("What is the capital of {country}?\n", "task"),
+    ("Run the tests. If they fail, ask the user to run the command again.\n", "stop_condition"),
+    ("背景：你是客服助手。\n\n任务：回答用户的问题 {q}。\n\n输出格式：一句话。\n", "output_contract"),
+    ("背景：你是客服助手。\n\n任务：回答用户的问题 {q}。\n", "task"),
+])
+def test_parts_in_ordinary_phrasing_and_other_languages(text: str, part: str) -> None:
+    result = lint("p.prompt", text, defaults=True, extend_select=["PL00"], structure_rules="all")
+    assert result.prompts[0]["parts"][part]["present"], result.prompts[0]["parts"]
+    assert "missing-" + part.replace("_", "-") not in _names(result)
