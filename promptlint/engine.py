@@ -90,7 +90,9 @@ def _file_finding(settings: Settings, path: str, span: Span, code_name: str, **f
 def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
     """The JSON summary of one prompt (``promptlint prompts`` shape): id, path,
     1-based line/column span of its primary message text, syntax,
-    placeholders, parts (``{present, labelled, line}``), ``separated``, the
+    placeholders, parts (``{present, labelled, line, evidence}``: ``evidence`` is
+    ``{line, column, text}`` of the label or sentence cue that made the part
+    present, 1-based, the text cut to 80 characters; ``None`` when absent), ``separated``, the
     number of messages, and ``statement_line`` (first line of the code
     statement that builds it; ``None`` for prompt files)."""
     msg = prompt.main
@@ -102,11 +104,15 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
     parts = {}
     for name in PART_NAMES:
         info = analysis.sections.parts[name]
-        line = None
+        line, evidence = None, None
         if info.present and info.offsets:
             at = info.label_offset if info.label_offset is not None else info.offsets[0]
-            line = analysis.source_map.span(index, at, at + 1).start.line
-        parts[name] = {"present": info.present, "labelled": info.labelled, "line": line}
+            pos = analysis.source_map.span(index, at, at + 1).start
+            line = pos.line
+            nl = analysis.text.find("\n", at)
+            said = analysis.text[at:nl if nl != -1 else len(analysis.text)].strip()
+            evidence = {"line": pos.line, "column": pos.column, "text": said[:80] + ("…" if len(said) > 80 else "")}
+        parts[name] = {"present": info.present, "labelled": info.labelled, "line": line, "evidence": evidence}
     return {
         "id": prompt.id, "path": prompt.path, "line": start.line, "column": start.column,
         "end_line": end.line, "end_column": end.column, "syntax": prompt.syntax,

@@ -171,3 +171,10 @@ def test_parts_in_ordinary_phrasing_and_other_languages(text: str, part: str) ->
     result = lint("p.prompt", text, defaults=True, extend_select=["PL00"], structure_rules="all")
     assert result.prompts[0]["parts"][part]["present"], result.prompts[0]["parts"]
     assert "missing-" + part.replace("_", "-") not in _names(result)
+
+
+def test_prompts_shows_the_evidence_of_each_part() -> None:
+    text = "You help the bakery. Task: answer the question {q}.\n\nOutput format: one sentence.\n"
+    parts = lint("p.prompt", text, defaults=True).prompts[0]["parts"]
+    assert parts["task"]["evidence"] == {"line": 1, "column": 22, "text": "Task: answer the question {q}."}
+    assert parts["output_contract"]["evidence"]["line"] == 3 and parts["stop_condition"]["evidence"] is None
