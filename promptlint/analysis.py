@@ -58,13 +58,18 @@ class Analysis:
         ``ping`` for fewer than 3 words (a connectivity test such as "hi"),
         ``data`` for user turns that only carry input (no part but context:
         ``{"role": "user", "content": "Jason is 10"}``, the instructions live
-        elsewhere, such as in a ``response_model``), else ``prompt``. Notes,
-        pings and data get the template-hazard rules only."""
+        elsewhere, such as in a ``response_model``), ``fragment`` for a named
+        prompt that another prompt of the module is built from
+        (:attr:`Prompt.composed_into`: the contract rules judge the whole),
+        else ``prompt``. Notes, pings, data and fragments get the
+        template-hazard rules only."""
         words = re.findall(r"[^\W\d_]+", self.clean)
         if len(words) < 12 and re.match(r"\s*(?:TODO|FIXME|TBD)\b", self.clean):
             return "note"
         if len(words) < 3:
             return "ping"
+        if self.prompt.composed_into:
+            return "fragment"
         roles = {m.role for m in self.prompt.messages}
         if roles == {"user"} and not set(self.sections.present) - {"context"}:
             return "data"

@@ -365,6 +365,10 @@ class Prompt:
     extent: tuple[int, int] | None = None
     contract: object | None = None
     sampling: dict | None = None
+    #: Ids of the prompts this one is built from (constants it concatenates or interpolates) and of the prompts
+    #: built from it. A prompt composed into another is a *fragment*: judged as part of what it composes.
+    composed_of: list[str] = field(default_factory=list)
+    composed_into: list[str] = field(default_factory=list)
 
     @property
     def main(self) -> Message:

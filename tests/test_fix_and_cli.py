@@ -111,10 +111,10 @@ def test_prompts_json_shape(cases_dir) -> None:  # noqa: ANN001
                                      "review_chains.py::sentiment"]
     for p in data:
         assert set(p) >= {"id", "path", "line", "column", "end_line", "end_column", "syntax", "placeholders",
-                          "parts", "separated"}
+                          "parts", "separated", "kind", "checks", "composed_of", "composed_into"}
         assert set(p["parts"]) == {"context", "constraints", "task", "output_contract", "stop_condition",
                                    "verification"}
-        assert all(set(v) == {"present", "labelled", "line"} for v in p["parts"].values())
+        assert all(set(v) == {"present", "labelled", "line", "evidence"} for v in p["parts"].values())
 
 
 def test_rule_docs_command() -> None:

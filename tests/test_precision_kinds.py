@@ -178,3 +178,13 @@ def test_prompts_shows_the_evidence_of_each_part() -> None:
     parts = lint("p.prompt", text, defaults=True).prompts[0]["parts"]
     assert parts["task"]["evidence"] == {"line": 1, "column": 22, "text": "Task: answer the question {q}."}
     assert parts["output_contract"]["evidence"]["line"] == 3 and parts["stop_condition"]["evidence"] is None
+
+
+def test_a_constant_composed_into_another_prompt_is_a_fragment() -> None:
+    src = ('BASE_PROMPT = "You are a support assistant for Acme. Never promise refunds."\n'
+           'TRIAGE_PROMPT = BASE_PROMPT + """\n\nTask: classify the ticket {ticket}.\n\nOutput format: one word.\n"""\n')
+    result = lint("prompts.py", src, defaults=True, extend_select=["PL00"], structure_rules="all")
+    base, triage = result.prompts
+    assert (base["kind"], base["checks"], base["composed_into"]) == ("fragment", "hazards", ["prompts.py::TRIAGE_PROMPT"])
+    assert triage["composed_of"] == ["prompts.py::BASE_PROMPT"] and triage["parts"]["constraints"]["present"]
+    assert {f.prompt_id for f in result.findings} == {"prompts.py::TRIAGE_PROMPT"}  # judged as the whole only

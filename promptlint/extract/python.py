@@ -568,6 +568,7 @@ class _Builder:
             if p.id in seen:
                 p.id = f"{p.id}@{self.index.position(p.main.anchor).line}"
             seen[p.id] = 1
+        _link_compositions(prompts)
         return prompts
 
     def _name_matches(self, name: str) -> bool:
@@ -777,6 +778,21 @@ class _Builder:
         msg = self.eval(node, scope)
         role = (msg.text if msg else "user").strip().lower()
         return normal_role(role)
+
+
+def _link_compositions(prompts: list[Prompt]) -> None:
+    """Record which named prompts are pieces of others: a prompt whose text holds
+    characters written in constant ``X``'s literal (``BASE + "…"``,
+    ``"\\n".join([BASE, …])``) composes the prompt named ``X``.
+    Sets :attr:`Prompt.composed_of` / :attr:`Prompt.composed_into` (prompt ids)."""
+    by_name = {p.name: p for p in prompts if p.name}
+    for p in prompts:
+        names = {o.constant for m in p.messages for o in set(m.source_map.origins) if o and not o.own and o.constant}
+        for name in sorted(names):
+            piece = by_name.get(name)
+            if piece is not None and piece is not p:
+                p.composed_of.append(piece.id)
+                piece.composed_into.append(p.id)
 
 
 def _concat_leaves(node) -> list:  # noqa: ANN001
