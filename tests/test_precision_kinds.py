@@ -188,3 +188,11 @@ def test_a_constant_composed_into_another_prompt_is_a_fragment() -> None:
     assert (base["kind"], base["checks"], base["composed_into"]) == ("fragment", "hazards", ["prompts.py::TRIAGE_PROMPT"])
     assert triage["composed_of"] == ["prompts.py::BASE_PROMPT"] and triage["parts"]["constraints"]["present"]
     assert {f.prompt_id for f in result.findings} == {"prompts.py::TRIAGE_PROMPT"}  # judged as the whole only
+
+
+def test_an_alias_of_a_prompt_is_no_composition() -> None:
+    src = ('LOCAL_SYSTEM_MESSAGE = "You are a fast assistant for terminal issues. Reply with one command."\n'
+           'def pick(local):\n    system_message = LOCAL_SYSTEM_MESSAGE\n'
+           '    return client.chat.completions.create(model="m", messages=[{"role": "system", "content": system_message}])\n')
+    result = lint("wtf.py", src, defaults=True)
+    assert all(p["kind"] == "prompt" and not p["composed_into"] for p in result.prompts), result.prompts

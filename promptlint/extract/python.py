@@ -784,10 +784,14 @@ def _link_compositions(prompts: list[Prompt]) -> None:
     """Record which named prompts are pieces of others: a prompt whose text holds
     characters written in constant ``X``'s literal (``BASE + "…"``,
     ``"\\n".join([BASE, …])``) composes the prompt named ``X``.
+    A prompt that is only another one under a second name is no composition.
     Sets :attr:`Prompt.composed_of` / :attr:`Prompt.composed_into` (prompt ids)."""
     by_name = {p.name: p for p in prompts if p.name}
     for p in prompts:
-        names = {o.constant for m in p.messages for o in set(m.source_map.origins) if o and not o.own and o.constant}
+        origins = {o for m in p.messages for o in set(m.source_map.origins) if o}
+        names = {o.constant for o in origins if not o.own and o.constant}
+        if len(names) == 1 and all(o.constant in names for o in origins):
+            continue  # ``system_message = LOCAL_SYSTEM_MESSAGE``: an alias of one prompt, not a composition
         for name in sorted(names):
             piece = by_name.get(name)
             if piece is not None and piece is not p:
