@@ -196,3 +196,17 @@ def test_an_alias_of_a_prompt_is_no_composition() -> None:
            '    return client.chat.completions.create(model="m", messages=[{"role": "system", "content": system_message}])\n')
     result = lint("wtf.py", src, defaults=True)
     assert all(p["kind"] == "prompt" and not p["composed_into"] for p in result.prompts), result.prompts
+
+
+def test_brace_rules_through_composition() -> None:
+    src = ('ROLE = "support assistant"\n'
+           'ANSWER_PROMPT = (\n    f"You are a {ROLE}. Return JSON like {{\\"answer\\": \\"...\\"}}. "\n'
+           '    "Answer the question {question}."\n)\n'
+           'def ask(q):\n    return ANSWER_PROMPT.format(question=q)\n'
+           'TWO_PASS_TEMPLATE = "Summarize {text}. Return {{{{\\"summary\\": \\"x\\"}}}}."\n'
+           'first = TWO_PASS_TEMPLATE.format(text="{text}")\n')
+    result = lint("compose.py", src, defaults=True)
+    # ROLE is an f-string value, not a .format field; {text} is declared by the first pass; {{{{ is not Mustache.
+    assert _names(result) == [], [(f.name, f.message) for f in result.findings]
+    two_pass = next(p for p in result.prompts if p["id"].endswith("TWO_PASS_TEMPLATE"))
+    assert (two_pass["syntax"], two_pass["placeholders"]) == ("format", ["text"])

@@ -554,14 +554,19 @@ class _Builder:
             msg = self.eval(self.value_of(a), a.scope)
             if msg is None:
                 continue
-            self._decide_syntax(msg, name, None)
+            formatted = bool(self.col.format_calls.get(name))
+            # ``NAME.format(...)`` in the module decides the dialect ({{{{ is then two escaped braces, not Mustache).
+            self._decide_syntax(msg, name, "format" if formatted and msg.syntax != "fstring" else None)
             if not marked:
                 from .heuristics import reads_as_instructions
 
                 if not reads_as_instructions(msg.text, self.settings.vocabulary):
                     continue
+            # An f-string that is ``.format``ed later is two templates in one (its ``{{`` became ``{`` at definition,
+            # its ``{expr}`` are values by then): promptlint does not model that, so it judges no placeholders there.
+            declarations = None if msg.syntax == "fstring" else self._format_declarations(name)
             prompts.append(Prompt(f"{self.path}::{a.name}", self.path, a.name, [msg],
-                                  declarations=self._format_declarations(name), origin="code", extent=a.extent))
+                                  declarations=declarations, origin="code", extent=a.extent))
         prompts.sort(key=lambda p: (p.main.source_map.file_start(0) if p.main.text else p.main.anchor))
         seen: dict[str, int] = {}
         for p in prompts:
