@@ -135,12 +135,32 @@ def _restructure(analysis: Analysis, path: str, ruleset, layout: str | None) -> 
     lo, hi = view.offset, view.offset + len(msg.text)
     clean = analysis.clean[lo:hi]
     ph = [(p.start - lo, p.end - lo) for p in view.template.placeholders]
+    pieces = [pc for pc in assign_pieces(clean, placeholders=ph, vocabulary=analysis.vocabulary)
+              if msg.text[pc.start:pc.end].strip()]
+    owner = [pc.part or "context" for pc in pieces]
+    # The analysis decides which parts are present: a present part that got no piece takes the piece holding its
+    # evidence (when that leaves the piece's part another one), so no TODO is invented for a part the prompt states.
+    for part in PART_NAMES:
+        if not sections.parts[part].present or part in owner:
+            continue
+        for off in sections.parts[part].offsets:
+            i = next((k for k, pc in enumerate(pieces) if pc.start <= off - lo < pc.end), None)
+            if i is not None and owner.count(owner[i]) > 1:
+                owner[i] = part
+                break
+        else:
+            # Else the first piece no cue claimed ("Add the numbers", filed under context by default), when
+            # context is not what the analysis found there.
+            spare = next((k for k, pc in enumerate(pieces) if pc.part is None and owner[k] == "context"
+                          and (not sections.parts["context"].present or owner.count("context") > 1)), None)
+            if spare is not None:
+                owner[spare] = part
     parts: dict[str, list[str]] = {p: [] for p in PART_NAMES}
-    for piece in assign_pieces(clean, placeholders=ph, vocabulary=analysis.vocabulary):
+    for piece, part in zip(pieces, owner):
         raw = msg.text[piece.start:piece.end]
         item = VERBATIM + raw.strip() if piece.verbatim and raw.strip() else _tidy(raw)
         if item:
-            parts[piece.part or "context"].append(item)
+            parts[part].append(item)
     for p in PART_NAMES:
         if not parts[p]:
             parts[p].append(todo_text(p, ruleset))
