@@ -80,7 +80,7 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
         # long enough to tell, does not read as instructions.
         from .extract.heuristics import reads_as_instructions
 
-        head = read_head()
+        head = read_head()[:4096]  # the first 4 KB tell a script from instructions; this runs on every walk
         if head.lstrip().startswith("#!"):
             return None
         if len(re.findall(r"[A-Za-z]{2,}", head)) < 6 or reads_as_instructions(head, vocabulary):
