@@ -141,8 +141,8 @@ def check(
             raise typer.Exit(1 if changed and not exit_zero else 0)
         report = engine.Report([o.result for o in outcomes], report.cached, sources)
     everything, matched = known.filter(report.findings) if known is not None and not write_baseline else (report.findings, 0)
-    if not report.results and not force_exclude:
-        _err.print(f"promptlint: warning: no prompt files found under {', '.join(paths)}", markup=False)
+    if not force_exclude:
+        _warn_empty(paths, report)
     findings = [f for f in everything if show_suppressed or not f.suppressed]
     active = [f for f in everything if not f.suppressed]
     if write_baseline and not report.errors:
@@ -203,6 +203,23 @@ def check(
     raise typer.Exit(0 if exit_zero or not failing else 1)
 
 
+def _warn_empty(paths: list[str], report) -> None:  # noqa: ANN001 - engine.Report
+    """One warning on stderr for each path the user named that yields no prompt: a
+    folder with no prompt files, or files read that hold none (the exit code is
+    not changed; a file that failed to parse is reported as a finding already)."""
+    import os
+
+    for given in paths:
+        key = os.path.normpath(given)
+        under = [r for r in report.results
+                 if key == "." or os.path.normpath(r.path) == key or os.path.normpath(r.path).startswith(key + os.sep)]
+        if not under:
+            _err.print(f"promptlint: warning: no prompt files found under {given}", markup=False)
+        elif not any(r.prompts or r.findings or r.error for r in under):
+            what = "this file" if len(under) == 1 and os.path.isfile(given) else f"the {len(under)} files read"
+            _err.print(f"promptlint: warning: {given}: no prompts found in {what}", markup=False)
+
+
 @app.command()
 def prompts(
     paths: List[str] = typer.Argument(None, help="Files or folders (default: .)."),
@@ -223,6 +240,7 @@ def prompts(
     except UsageError as exc:
         _fail(str(exc))
         return
+    _warn_empty(paths, report)
     # A contract file lints the prompt it names: that prompt is listed once, from the file it lives in.
     own = {p["id"] for r in report.results for p in r.prompts if p["path"] == r.path}
     found, listed = [], set()

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pathspec
 
+from .extract.structured import is_recorded_traffic
 from .extract.text import AGENT_FILES
 
 PROMPT_DIRS = {"prompts", "prompt", "preprompts", "system_prompts", "prompt_templates", "prompt-templates",
@@ -41,7 +42,7 @@ MARKUP_INNER = {".html", ".htm", ".xml", ".xhtml", ".svg", ".css", ".js", ".ts",
                 ".spec", ".in", ".env", ".bat", ".ps1", ".cmd", ".rb", ".go", ".java", ".cs", ".csproj", ".rs",
                 ".properties", ".dockerfile", ".nginx", ".rst", ".tex", ".csv", ".lock"}
 _PROMPT_KEYS = re.compile(
-    r"""(?:["']?\b(?:prompts?|system_prompt|prompt_template|user_prompt|instructions|template)["']?\s*:)|"""
+    r"""(?:["']?\b\w*(?:prompts?|templates?|instructions?|system_message)["']?\s*:)|(?:["']?\bsystem["']?\s*:\s*["'|>])|"""
     r"""(?:["']?role["']?\s*:\s*["']?(?:system|user|assistant|developer)\b)""",
     re.I,
 )
@@ -100,29 +101,43 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
         if low in ("package.json", "package-lock.json", "tsconfig.json", "composer.json") or ".github/workflows" in rel:
             return None
         head = read_head() if read_head else ""
-        return kind_for_path(low) if head and _PROMPT_KEYS.search(head) else None
+        if not head or (suffix != ".json" and is_recorded_traffic(head)):
+            return None  # recorded HTTP traffic (a cassette outside a cassettes/ folder) is never parsed
+        return kind_for_path(low) if _PROMPT_KEYS.search(head) else None
     return None
 
 
 class _FastSpec:
-    """A gitignore-style spec matched with one combined regex when it has no
-    negated patterns (the common case), else through pathspec."""
+    """A gitignore-style spec (parsed by pathspec) matched with one combined regex
+    per run of patterns of one polarity: the last pattern that matches decides
+    (gitignore's rule), so the runs are tried from the last one back and the
+    first run that matches gives the answer. A spec whose patterns pathspec
+    gives no regex for falls back to pathspec's own matching."""
 
     def __init__(self, lines) -> None:  # noqa: ANN001
         self.spec = pathspec.GitIgnoreSpec.from_lines(lines)
         pats = [p for p in self.spec.patterns if p.include is not None]
-        if all(p.include for p in pats) and all(getattr(p, "regex", None) is not None for p in pats):
-            body = "|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", p.regex.pattern) + ")" for p in pats)
-            self.rx = re.compile(body) if pats else None
-            self.fast = True
-        else:
-            self.rx, self.fast = None, False
+        self.fast = all(getattr(p, "regex", None) is not None for p in pats)
+        self.runs: list[tuple[bool, re.Pattern]] = []
+        if self.fast:
+            groups: list[tuple[bool, list]] = []
+            for p in pats:
+                if groups and groups[-1][0] == p.include:
+                    groups[-1][1].append(p)
+                else:
+                    groups.append((p.include, [p]))
+            for include, group in reversed(groups):
+                body = "|".join("(?:" + re.sub(r"\(\?P<\w+>", "(?:", p.regex.pattern) + ")" for p in group)
+                self.runs.append((include, re.compile(body)))
 
     def match_file(self, path: str) -> bool:
         """Does the spec ignore ``path`` (``/``-separated; a trailing ``/`` marks a folder)?"""
-        if self.fast:
-            return self.rx is not None and self.rx.match(path) is not None
-        return self.spec.match_file(path)
+        if not self.fast:
+            return self.spec.match_file(path)
+        for include, rx in self.runs:
+            if rx.match(path) is not None:
+                return include
+        return False
 
 
 def _gitignore_spec(folder: Path) -> _FastSpec | None:
@@ -199,6 +214,9 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
         if not p.is_dir():
             raise UsageError("no such file or directory", given)
         root = p.resolve()
+        # A prompt folder named on the command line (``promptlint check prompts/``) keeps its meaning: its files are
+        # classified as if the walk had started above it.
+        context = root.name + "/" if root.name.lower() in PROMPT_DIRS else ""
         specs: list[tuple[Path, _FastSpec]] = []
         if settings.respect_gitignore:
             for parent in reversed(root.parents):
@@ -244,7 +262,7 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
                 if include is not None:
                     kind = kind_for_path(name) if include.match_file(rel) else None
                 else:
-                    kind = is_prompt_file(rel, lambda f=fpath: _head(f), settings.vocabulary)
+                    kind = is_prompt_file(context + rel, lambda f=fpath: _head(f), settings.vocabulary)
                     if kind is None and extend is not None and extend.match_file(rel):
                         kind = kind_for_path(name)
                 if kind is None or not fpath.is_file():

@@ -93,7 +93,8 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
     placeholders, parts (``{present, labelled, line, evidence}``: ``evidence`` is
     ``{line, column, text}`` of the label or sentence cue that made the part
     present, 1-based, the text cut to 80 characters; ``None`` when absent), ``separated``, the
-    number of messages, ``composed_of`` / ``composed_into`` (prompt ids), and ``statement_line`` (first line of the code
+    number of messages, ``composed_of`` / ``composed_into`` (prompt ids), ``found_by`` (why it was taken:
+    :attr:`promptlint.model.Prompt.found_by`) and ``statement_line`` (first line of the code
     statement that builds it; ``None`` for prompt files)."""
     msg = prompt.main
     start = index.position(msg.anchor)
@@ -118,7 +119,7 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
         "end_line": end.line, "end_column": end.column, "syntax": prompt.syntax,
         "placeholders": analysis.names, "parts": parts, "separated": analysis.sections.separated,
         "messages": len(prompt.messages), "composed_of": list(prompt.composed_of),
-        "composed_into": list(prompt.composed_into),
+        "composed_into": list(prompt.composed_into), "found_by": prompt.found_by,
         "statement_line": index.position(prompt.extent[0]).line if prompt.extent else None,
     }
 

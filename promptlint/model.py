@@ -17,7 +17,7 @@ from typing import Literal
 _NEWLINE = re.compile("\n")
 Severity = Literal["error", "warning", "info"]
 Applicability = Literal["safe", "unsafe", "display-only"]
-Syntax = Literal["plain", "fstring", "format", "percent", "jinja", "mustache"]
+Syntax = Literal["plain", "fstring", "format", "percent", "dollar", "jinja", "mustache"]
 PART_NAMES: tuple[str, ...] = (
     "context",
     "constraints",
@@ -369,6 +369,12 @@ class Prompt:
     #: built from it. A prompt composed into another is a *fragment*: judged as part of what it composes.
     composed_of: list[str] = field(default_factory=list)
     composed_into: list[str] = field(default_factory=list)
+    #: Why the extractor took this text as a prompt: ``name`` (a prompt-named constant, variable or key),
+    #: ``call-site`` (written in or named by an LLM call), ``flow`` (reached backwards from an LLM call through
+    #: locals, ``+=``, appended messages, attributes or function returns), ``content`` (a string that reads as
+    #: instructions in a prompt-named class or function, or a prompt catalogue), ``marker`` (a
+    #: ``# promptlint: prompt`` comment) or ``file`` (a prompt file).
+    found_by: str = "file"
 
     @property
     def main(self) -> Message:

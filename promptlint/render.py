@@ -37,6 +37,10 @@ def render_text(text: str, syntax: str, values: dict[str, Any]) -> str:
             return text.format_map(_Strict(values))
         if syntax == "percent":
             return text % values
+        if syntax == "dollar":
+            from string import Template
+
+            return Template(text).substitute(values)
         if syntax == "mustache":
             return _mustache(text, values)
         return text

@@ -3,7 +3,8 @@
 Supported syntaxes (:data:`promptlint.model.Syntax`): ``fstring`` (placeholders
 come from the extractor, which sees the expressions), ``format`` (``str.format``
 replacement fields, per the Python "Format String Syntax" reference), ``percent``
-(``%(name)s``), ``jinja`` (parsed with jinja2's parser; only free variables are
+(``%(name)s``), ``dollar`` (:class:`string.Template`: ``$name``, ``${name}``,
+``$$`` an escaped dollar, per the Python ``string`` module reference), ``jinja`` (parsed with jinja2's parser; only free variables are
 placeholders) and ``mustache`` (``{{name}}``, ``{{#section}}`` …).
 
 All offsets are 0-based offsets into the text passed in.
@@ -23,6 +24,7 @@ FORMAT_FIELD = re.compile(
     r"\{(?P<name>" + _IDENT + r"|\d*)(?:\." + _IDENT + r"|\[[^\]{}]*\])*(?:![rsa])?(?::[^{}]*)?\}"
 )
 _PERCENT_NAMED = re.compile(r"%\((?P<name>[^)]+)\)[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa]")
+_DOLLAR = re.compile(r"\$(?:(\$)|(" + _IDENT + r")|\{(" + _IDENT + r")\})")
 _PERCENT_POSITIONAL = re.compile(r"(?<!%)%[#0\- +]*(?:\d+)?(?:\.\d+)?[sdifr](?![A-Za-z])")
 #: A Mustache tag: group 1 ``{`` for a triple mustache, group 2 the sigil (``#^/!>&`` or empty), group 3 the name.
 MUSTACHE_TAG = re.compile(r"\{\{(\{)?\s*([#^/!>&]?)\s*([^{}]*?)\s*\}?\}\}")
@@ -73,7 +75,7 @@ def detect_syntax(text: str, *, prefer: Syntax | None = None) -> Syntax:
     on); it wins when the text is compatible with it.
     """
     has_double = "{{" in text
-    if prefer in ("jinja", "mustache", "fstring", "percent"):
+    if prefer in ("jinja", "mustache", "fstring", "percent", "dollar"):
         return prefer
     if prefer == "format":
         return "format"
@@ -109,6 +111,12 @@ def lex(text: str, syntax: Syntax) -> TemplateInfo:
         info = TemplateInfo()
         for m in _PERCENT_NAMED.finditer(text):
             info.placeholders.append(Placeholder(m.group("name"), m.start(), m.end()))
+        return info
+    if syntax == "dollar":
+        info = TemplateInfo()
+        for m in _DOLLAR.finditer(text):
+            if not m.group(1):
+                info.placeholders.append(Placeholder(m.group(2) or m.group(3), m.start(), m.end()))
         return info
     if syntax == "jinja":
         return _lex_jinja(text)

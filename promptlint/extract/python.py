@@ -33,6 +33,17 @@ from .callsites import CallSite  # noqa: F401 - re-exported for configuration co
 from .align import decode_python_body
 
 MARKER = re.compile(r"^[ \t]*#[ \t]*promptlint:[ \t]*prompt\b", re.M)
+#: Constructors that wrap a prompt string (camel's ``TextPrompt``, ``string.Template``, LangChain message and
+#: template classes): ``NAME = TextPrompt("…")`` is the string's prompt. Extended by ``extract.wrappers``.
+WRAPPERS = frozenset({
+    "TextPrompt", "CodePrompt", "Template", "PromptTemplate", "from_template", "SystemMessage", "HumanMessage",
+    "AIMessage", "ChatMessage", "SystemMessagePromptTemplate", "HumanMessagePromptTemplate",
+    "AIMessagePromptTemplate", "StringPromptTemplate",
+})
+_WRAPPER_KEYS = ("template", "content", "text", "prompt", "template_str")
+#: A class or function whose name says it holds prompts: its strings that read as instructions are prompts.
+_PROMPTISH_CLASS = re.compile(r"prompt|instruction|template|system_?message", re.I)
+_PROMPTISH_FUNCTION = re.compile(r"prompt|instruction|system_?message", re.I)
 _MESSAGE_CLASSES = {
     "SystemMessage": "system", "HumanMessage": "user", "AIMessage": "assistant",
     "SystemMessagePromptTemplate": "system", "HumanMessagePromptTemplate": "user",
@@ -135,7 +146,11 @@ def _needs_parse(text: str, settings) -> bool:  # noqa: ANN001
         return True  # a call site or a marker comment
     low = text.lower()
     if not any(k in low for k in keywords):
-        return False
+        # A class of instruction strings needs no prompt word anywhere: three indented assignments of
+        # several-word strings after a ``class`` line are worth a parse.
+        return "class " in text and _string_attributes(text) >= 3
+    if _PROMPTISH_DEF.search(text):
+        return True  # a class or function named for prompts
     for m in assign.finditer(text):
         nl = text.find("\n", m.end())
         rest = text[m.end():nl if nl != -1 else len(text)]
@@ -152,7 +167,24 @@ def _needs_parse(text: str, settings) -> bool:  # noqa: ANN001
                 return True
         if not isinstance(value, str) or reads_as_instructions(value, settings.vocabulary):
             return True
-    return False
+    return "class " in text and _string_attributes(text) >= 3
+
+
+_PROMPTISH_DEF = re.compile(
+    r"^[ \t]*(?:class|(?:async[ \t]+)?def)[ \t]+\w*(?:prompt|instruction|template|system_?message)", re.I | re.M)
+_STRING_ATTR = re.compile(
+    r"""^[ \t]+[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*[rRuU]?(?:"{3}|'{3}|"[^"\n]*\s[^"\n]*\s|'[^'\n]*\s[^'\n]*\s)""",
+    re.M)
+
+
+def _string_attributes(text: str) -> int:
+    """How many indented assignments of a string of three words or more ``text`` has (counting stops at 3)."""
+    n = 0
+    for _ in _STRING_ATTR.finditer(text):
+        n += 1
+        if n >= 3:
+            break
+    return n
 
 
 _ONE_LINE_STRING = re.compile(r"""\s*([rRuU]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))\s*(?:#.*)?$""")
@@ -164,6 +196,35 @@ def _syntax_problem(text: str, index: LineIndex, err: SyntaxError) -> ParseProbl
     col = max(0, (err.offset or 1) - 1)
     off = min(index.line_starts[line - 1] + col, index.line_end(line))
     return ParseProblem(off, f"Python syntax error: {err.msg}")
+
+
+def _deep(fn):  # noqa: ANN001, ANN202
+    """Run ``fn`` on a thread with a 512 MB stack and a high recursion limit
+    (for libcst on statements of thousands of pieces); its exception is re-raised."""
+    import sys
+    import threading
+
+    box: dict = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+            box["error"] = exc
+
+    old_limit, old_size = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(max(old_limit, 200_000))
+    threading.stack_size(512 * 1024 * 1024)
+    try:
+        t = threading.Thread(target=run)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old_size)
+        sys.setrecursionlimit(old_limit)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 class _SnippetError(Exception):
@@ -202,7 +263,7 @@ class _Snippet:
         self.statements: dict[tuple[int, int], object] = {}
         self.calls: dict[tuple[int, int], object] = {}
         for node, rng in self.positions.items():
-            if isinstance(node, (cst.Assign, cst.AnnAssign)):
+            if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return)):
                 self.statements[(rng.start.line, rng.start.column)] = node
             elif isinstance(node, cst.Call):
                 f = self.positions[node.func].start
@@ -250,6 +311,16 @@ class _Collector:
         self.calls: list[_CallRecord] = []
         self.format_calls: dict[str, list[object]] = {}
         self.percent_names: set[str] = set()
+        # Data flow: ``NAME += …`` and ``NAME.append(…)`` / ``.extend(…)`` by (scope, NAME); functions and classes
+        # by (scope, name); the ``return`` statements of each function (by id of its def); ``self.x = …`` by
+        # (class scope, x).
+        self.augments: dict[tuple[tuple[str, ...], str], list[object]] = {}
+        self.appends: dict[tuple[tuple[str, ...], str], list[tuple[object, object]]] = {}
+        self.functions: dict[tuple[tuple[str, ...], str], object] = {}
+        self.returns: dict[int, list[object]] = {}
+        self.classes: dict[tuple[tuple[str, ...], str], object] = {}
+        self.class_scopes: set[tuple[str, ...]] = set()
+        self.self_attrs: dict[tuple[tuple[str, ...], str], _Assignment] = {}
         self._ascii = text.isascii()
         # The last name of each call-site pattern ("create", "PromptTemplate"): other calls are skipped at once.
         self.site_names = {s.callee.rsplit(".", 1)[-1] for s in settings.call_sites}
@@ -274,10 +345,10 @@ class _Collector:
     def collect(self, tree) -> None:  # noqa: ANN001
         import ast
 
-        # (node, scope, kinds, innermost statement)
-        stack: list = [(tree, (), (), None)]
+        # (node, scope, kinds, innermost statement, innermost function)
+        stack: list = [(tree, (), (), None, None)]
         while stack:
-            node, scope, kinds, stmt = stack.pop()
+            node, scope, kinds, stmt, func = stack.pop()
             if isinstance(node, ast.stmt):
                 stmt = node
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -286,13 +357,26 @@ class _Collector:
                 self._call(node, scope, kinds, stmt)
             elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Name):
                 self.percent_names.add(node.left.id)
-            child_scope, child_kinds = scope, kinds
+            elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name):
+                self.augments.setdefault((tuple(scope), node.target.id), []).append(node)
+            elif isinstance(node, ast.Return) and node.value is not None and func is not None:
+                self.returns.setdefault(id(func), []).append(node)
+            child_scope, child_kinds, child_func = scope, kinds, func
             if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 child_scope = scope + (node.name,)
-                child_kinds = kinds + ("class" if isinstance(node, ast.ClassDef) else "def",)
+                is_class = isinstance(node, ast.ClassDef)
+                child_kinds = kinds + ("class" if is_class else "def",)
+                if is_class:
+                    self.classes.setdefault((tuple(scope), node.name), node)
+                    self.class_scopes.add(tuple(child_scope))
+                else:
+                    self.functions.setdefault((tuple(scope), node.name), node)
+                    child_func = node
+            elif isinstance(node, ast.Lambda):
+                child_func = None
             children = list(ast.iter_child_nodes(node))
             for child in reversed(children):
-                stack.append((child, child_scope, child_kinds, stmt))
+                stack.append((child, child_scope, child_kinds, stmt, child_func))
 
     def _assignment(self, node, scope, kinds) -> None:  # noqa: ANN001
         import ast
@@ -311,6 +395,11 @@ class _Collector:
                 cls = [s for s, k in zip(scope, kinds) if k == "class"]
                 qual = ".".join(cls[-1:] + [name])
                 public = True
+                last = max((i for i, k in enumerate(kinds) if k == "class"), default=None)
+                if last is not None:
+                    key = (tuple(scope[:last + 1]), name)
+                    if key not in self.self_attrs:
+                        self.self_attrs[key] = _Assignment(qual, node, tuple(scope), node.lineno, True, self.extent(node))
             else:
                 continue
             key = (tuple(scope), name)
@@ -322,6 +411,9 @@ class _Collector:
 
         func = node.func
         last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if last in ("append", "extend") and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            self.appends.setdefault((tuple(scope), func.value.id), []).append((node, stmt))
+            return
         if last is None or (last != "format" and last not in self.site_names):
             return
         callee = dotted_name(node.func)
@@ -377,21 +469,129 @@ class _Builder:
         self.consumed: set[str] = set()
         self.marked_lines = {index.position(m.start()).line for m in MARKER.finditer(text)}
         self.snippets: dict[tuple[int, int], _Snippet] = {}
+        self.wrappers = WRAPPERS | {w.rsplit(".", 1)[-1] for w in getattr(settings, "wrappers", ())}
+        # Data flow bookkeeping: assignments (by id of their statement) and functions (by qualified name) that an
+        # evaluation went through; ``flow`` is set when the current evaluation left the call's own statement
+        # through a local, an attribute, an appended message or a function's return.
+        self.reached: set[int] = set()
+        self.reached_functions: set[str] = set()
+        self.flow = False
 
     def snippet_for(self, stmt) -> _Snippet:  # noqa: ANN001
-        """The libcst parse of ``stmt``'s lines (cached)."""
+        """The libcst parse of ``stmt``'s lines (cached). A statement of hundreds of
+        lines (an implicit concatenation of thousands of pieces, which CPython
+        accepts) is parsed on a thread with a deep stack: libcst builds its nodes
+        recursively."""
         key = (stmt.lineno, stmt.end_lineno)
         snip = self.snippets.get(key)
         if snip is None:
-            snip = self.snippets[key] = _Snippet(self.text, self.index, *key)
+            if key[1] - key[0] > 150:
+                snip = _deep(lambda: _Snippet(self.text, self.index, *key))
+            else:
+                snip = _Snippet(self.text, self.index, *key)
+            self.snippets[key] = snip
         return snip
+
+    def cst_stmt(self, stmt):  # noqa: ANN001, ANN201
+        """The libcst node of ``ast`` statement ``stmt`` (an assignment, ``+=`` or
+        ``return``; ``None`` if not found)."""
+        snip = self.snippet_for(stmt)
+        return snip.statements.get(snip.local(stmt.lineno, self.col.column(stmt.lineno, stmt.col_offset)))
 
     def value_of(self, a: _Assignment):  # noqa: ANN201
         """The libcst node of assignment ``a``'s value (``None`` if not found)."""
-        snip = self.snippet_for(a.stmt)
-        key = snip.local(a.stmt.lineno, self.col.column(a.stmt.lineno, a.stmt.col_offset))
-        node = snip.statements.get(key)
-        return getattr(node, "value", None)
+        return getattr(self.cst_stmt(a.stmt), "value", None)
+
+    def cst_call_in(self, call, stmt):  # noqa: ANN001, ANN201
+        """The libcst Call node of ``ast`` call ``call`` inside statement ``stmt``."""
+        snip = self.snippet_for(stmt)
+        f = call.func
+        return snip.calls.get(snip.local(f.lineno, self.col.column(f.lineno, f.col_offset)))
+
+    def class_scope(self, scope: tuple[str, ...]) -> tuple[str, ...] | None:
+        """The innermost class scope enclosing ``scope`` (``None`` outside classes)."""
+        for i in range(len(scope), 0, -1):
+            if scope[:i] in self.col.class_scopes:
+                return scope[:i]
+        return None
+
+    def attribute(self, node, scope: tuple[str, ...]) -> _Assignment | None:  # noqa: ANN001
+        """The assignment an attribute reads: ``self.x`` / ``cls.x`` (a class
+        attribute or a ``self.x = …`` in any method of the enclosing class) or
+        ``Klass.X`` for a class of the module."""
+        if not isinstance(node.value, cst.Name):
+            return None
+        base, attr = node.value.value, node.attr.value
+        if base in ("self", "cls"):
+            cs = self.class_scope(scope)
+            if cs is None:
+                return None
+            return self.col.assignments.get((cs, attr)) or self.col.self_attrs.get((cs, attr))
+        for i in range(len(scope), -1, -1):
+            if (scope[:i], base) in self.col.classes:
+                return self.col.assignments.get((scope[:i] + (base,), attr))
+        return None
+
+    def function(self, func, scope: tuple[str, ...]):  # noqa: ANN001, ANN201
+        """``(body scope, ast def)`` of the module function or method that call
+        target ``func`` names (``build()``, ``self._system()``), or ``None``."""
+        if isinstance(func, cst.Name):
+            for i in range(len(scope), -1, -1):
+                fdef = self.col.functions.get((scope[:i], func.value))
+                if fdef is not None:
+                    return scope[:i] + (func.value,), fdef
+            return None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+            cs = self.class_scope(scope)
+            fdef = self.col.functions.get((cs, func.attr.value)) if cs is not None else None
+            return (cs + (func.attr.value,), fdef) if fdef is not None else None
+        return None
+
+    def list_items(self, node, scope: tuple[str, ...]) -> list | None:  # noqa: ANN001
+        """The element nodes of a list literal, or of a list variable with the
+        items later ``.append``ed / ``.extend``ed to it in the same scope, in
+        source order; ``None`` when ``node`` is neither."""
+        if isinstance(node, (cst.List, cst.Tuple)):
+            return [e.value for e in node.elements if not isinstance(e, cst.StarredElement)]
+        if not isinstance(node, cst.Name):
+            return None
+        a = self.resolve(node.value, scope)
+        value = self.value_of(a) if a is not None else None
+        if not isinstance(value, (cst.List, cst.Tuple)):
+            return None
+        items = [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
+        for call, stmt in self.col.appends.get((a.scope, node.value), []):
+            if call.lineno < a.line:
+                continue
+            c = self.cst_call_in(call, stmt)
+            args = [x for x in (c.args if c is not None else ()) if not x.keyword and not x.star]
+            if len(args) != 1:
+                continue
+            if c.func.attr.value == "append":
+                items.append(args[0].value)
+                self.flow = True
+            elif isinstance(args[0].value, (cst.List, cst.Tuple)):
+                items += [e.value for e in args[0].value.elements if not isinstance(e, cst.StarredElement)]
+                self.flow = True
+        return items
+
+    def _augmented(self, msg: Message, a: _Assignment, name: str, depth: int, const: str | None) -> Message:
+        """``msg`` (the value of ``a``) with the ``name += …`` pieces of its scope
+        that follow it appended, when every piece can be followed."""
+        augs = [g for g in self.col.augments.get((a.scope, name), []) if g.lineno > a.line]
+        if not augs:
+            return msg
+        pieces = [msg]
+        for g in augs:
+            node = self.cst_stmt(g)
+            piece = self.eval(node.value, a.scope, depth + 1, const) if node is not None else None
+            if piece is None:
+                return msg
+            pieces.append(piece)
+        self.flow = True
+        out = join_messages(pieces, "")
+        out.syntax = msg.syntax if all(p.syntax == msg.syntax for p in pieces) else out.syntax
+        return out
 
     def cst_call(self, rec: _CallRecord):  # noqa: ANN201
         """The libcst Call node of call record ``rec`` (``None`` if not found)."""
@@ -437,18 +637,52 @@ class _Builder:
             value = self.value_of(a) if a is not None else None
             if value is None or value is node:
                 return None
+            self.reached.add(id(a.stmt))
+            if not a.public:
+                self.flow = True
             msg = self.eval(value, a.scope, depth + 1, const if whole else a.name)
             if msg is not None:
+                msg = self._augmented(msg, a, node.value, depth, const if whole else a.name)
                 msg.origin = a.name
                 if node.value in self.col.format_calls and msg.syntax == "plain":
                     msg.syntax = "format"
                 if node.value in self.col.percent_names and msg.syntax == "plain":
                     msg.syntax = "percent"
             return msg
+        if isinstance(node, cst.Attribute):
+            a = self.attribute(node, scope)
+            value = self.value_of(a) if a is not None else None
+            if value is None:
+                return None
+            self.reached.add(id(a.stmt))
+            msg = self.eval(value, a.scope, depth + 1, const if whole else a.name)
+            if msg is not None:
+                msg.origin = a.name
+                self.flow = True
+            return msg
         if isinstance(node, cst.Call):
             func = dotted_name(node.func) or ""
             last = func.rsplit(".", 1)[-1]
             args = [a for a in node.args if not a.keyword and not a.star]
+            if last in self.wrappers:
+                inner_node = self._kwarg(node, _WRAPPER_KEYS) or (args[0].value if args else None)
+                inner = self.eval(inner_node, scope, depth + 1, const, whole) if inner_node is not None else None
+                if inner is not None and last == "Template" and inner.syntax == "plain" and "$" in inner.text:
+                    inner.syntax = "dollar"  # string.Template
+                return inner
+            fn = self.function(node.func, scope)
+            if fn is not None:
+                fscope, fdef = fn
+                qual = ".".join(fscope)
+                for ret in self.col.returns.get(id(fdef), []):
+                    rnode = self.cst_stmt(ret)
+                    out = self.eval(rnode.value, fscope, depth + 1, qual) if rnode is not None else None
+                    if out is not None:
+                        self.flow = True
+                        self.reached_functions.add(qual)
+                        out.origin = out.origin or qual
+                        return out
+                return None
             if last in ("dedent", "cleandoc") and args:
                 inner = self.eval(args[0].value, scope, depth + 1, const, whole)
                 if inner is None:
@@ -470,11 +704,11 @@ class _Builder:
                     if inner is not None and inner.syntax == "plain":
                         inner.syntax = "format"
                     return inner
-                if attr == "join" and len(args) == 1 and isinstance(args[0].value, (cst.List, cst.Tuple)):
-                    sep = self.eval(node.func.value, scope, depth + 1, const)
+                if attr == "join" and len(args) == 1:
+                    items = self.list_items(args[0].value, scope)
+                    sep = self.eval(node.func.value, scope, depth + 1, const) if items else None
                     if sep is None:
                         return None
-                    items = [e.value for e in args[0].value.elements]
                     return self._join(items, scope, depth, sep.text, const)
         return None
 
@@ -540,33 +774,37 @@ class _Builder:
 
     # -- prompts ---------------------------------------------------------------
     def build(self) -> list[Prompt]:
+        """Every prompt of the module, in source order: call sites first (what
+        they reach is consumed), then prompt-named functions' returns, named
+        constants, variables and attributes, and the strings of prompt classes."""
         prompts: list[Prompt] = []
         for rec in self.col.calls:
             p = self._call_prompt(rec)
             if p is not None:
                 prompts.append(p)
+        prompts += self._function_prompts()
+        taken: set[int] = set()
         for (scope, name), a in self.col.assignments.items():
             marked = a.line - 1 in self.marked_lines
-            if a.name in self.consumed or (not a.public and not marked):
+            if a.name in self.consumed or id(a.stmt) in self.reached and not a.public:
                 continue
             if not marked and not self._name_matches(name):
                 continue
-            msg = self.eval(self.value_of(a), a.scope)
-            if msg is None:
+            p = self._assignment_prompt(a, name, marked, "marker" if marked else "name")
+            if p is not None:
+                taken.add(id(a.stmt))
+                prompts.append(p)
+        prompts += self._class_prompts(taken)
+        # A second name for text already taken (``format_prompt = self._format_prompt()``, an alias of a
+        # constant) is the same prompt: the first one found (call site, function, name, class) stays.
+        unique, keys = [], set()
+        for p in prompts:
+            key = tuple((m.text, m.source_map.file_start(0) if m.text else m.anchor) for m in p.messages)
+            if key in keys and p.found_by in ("name", "content"):
                 continue
-            formatted = bool(self.col.format_calls.get(name))
-            # ``NAME.format(...)`` in the module decides the dialect ({{{{ is then two escaped braces, not Mustache).
-            self._decide_syntax(msg, name, "format" if formatted and msg.syntax != "fstring" else None)
-            if not marked:
-                from .heuristics import reads_as_instructions
-
-                if not reads_as_instructions(msg.text, self.settings.vocabulary):
-                    continue
-            # An f-string that is ``.format``ed later is two templates in one (its ``{{`` became ``{`` at definition,
-            # its ``{expr}`` are values by then): promptlint does not model that, so it judges no placeholders there.
-            declarations = None if msg.syntax == "fstring" else self._format_declarations(name)
-            prompts.append(Prompt(f"{self.path}::{a.name}", self.path, a.name, [msg],
-                                  declarations=declarations, origin="code", extent=a.extent))
+            keys.add(key)
+            unique.append(p)
+        prompts = unique
         prompts.sort(key=lambda p: (p.main.source_map.file_start(0) if p.main.text else p.main.anchor))
         seen: dict[str, int] = {}
         for p in prompts:
@@ -575,6 +813,85 @@ class _Builder:
             seen[p.id] = 1
         _link_compositions(prompts)
         return prompts
+
+    def _assignment_prompt(self, a: _Assignment, name: str, marked: bool, found_by: str) -> Prompt | None:
+        """The prompt assignment ``a`` holds when its value is a string that reads
+        as instructions (any string when ``marked``); ``None`` otherwise. A
+        local of a function is named ``function.NAME``."""
+        from .heuristics import reads_as_instructions
+
+        msg = self.eval(self.value_of(a), a.scope)
+        if msg is None:
+            return None
+        formatted = bool(self.col.format_calls.get(name))
+        # ``NAME.format(...)`` in the module decides the dialect ({{{{ is then two escaped braces, not Mustache).
+        self._decide_syntax(msg, name, "format" if formatted and msg.syntax != "fstring" else None)
+        if not marked and not reads_as_instructions(msg.text, self.settings.vocabulary):
+            return None
+        # An f-string that is ``.format``ed later is two templates in one (its ``{{`` became ``{`` at definition,
+        # its ``{expr}`` are values by then): promptlint does not model that, so it judges no placeholders there.
+        declarations = None if msg.syntax == "fstring" else self._format_declarations(name)
+        qual = a.name if a.public else ".".join(a.scope + (name,))
+        return Prompt(f"{self.path}::{qual}", self.path, qual, [msg], declarations=declarations, origin="code",
+                      extent=a.extent, found_by=found_by)
+
+    def _function_prompts(self) -> list[Prompt]:
+        """Prompts returned by functions whose names say prompt / instructions /
+        system message (``def build_system_prompt(self): return f"…"``), unless
+        a call site already reached them."""
+        from .heuristics import reads_as_instructions
+
+        out = []
+        for (scope, fname), fdef in self.col.functions.items():
+            qual = ".".join(scope + (fname,))
+            if not _PROMPTISH_FUNCTION.search(fname) or qual in self.reached_functions:
+                continue
+            for ret in self.col.returns.get(id(fdef), []):
+                rnode = self.cst_stmt(ret)
+                msg = self.eval(rnode.value, scope + (fname,)) if rnode is not None else None
+                if msg is None:
+                    continue
+                self._decide_syntax(msg, None, None)
+                if reads_as_instructions(msg.text, self.settings.vocabulary):
+                    out.append(Prompt(f"{self.path}::{qual}", self.path, qual, [msg], origin="code",
+                                      extent=self.col.extent(fdef), found_by="content"))
+                    break
+        return out
+
+    def _class_prompts(self, taken: set[int]) -> list[Prompt]:
+        """Strings held by prompt classes: a class named for prompts
+        (``CoderPrompts``, ``AISocietyPromptTemplateDict``) gives every class
+        attribute string of three words or more; another class whose class
+        attribute strings mostly read as instructions (at least three) gives
+        those that do."""
+        from .heuristics import reads_as_instructions
+
+        out = []
+        for (scope, cname), _cdef in self.col.classes.items():
+            cs = scope + (cname,)
+            attrs = [(name, a) for (sc, name), a in self.col.assignments.items()
+                     if sc == cs and id(a.stmt) not in taken and a.name not in self.consumed]
+            named = bool(_PROMPTISH_CLASS.search(cname))
+            if not attrs or (not named and len(attrs) < 3):
+                continue
+            found = []
+            for name, a in attrs:
+                if name.startswith("__"):
+                    continue
+                msg = self.eval(self.value_of(a), a.scope)
+                if msg is None or len(re.findall(r"[^\W\d_]{2,}", msg.text)) < 3:
+                    continue
+                found.append((name, a, msg, reads_as_instructions(msg.text, self.settings.vocabulary)))
+            reading = sum(1 for f in found if f[3])
+            if not named and (reading < 3 or 2 * reading < len(found)):
+                continue
+            for name, a, msg, reads in found:
+                if not named and not reads:
+                    continue
+                self._decide_syntax(msg, name, "format" if self.col.format_calls.get(name) else None)
+                out.append(Prompt(f"{self.path}::{a.name}", self.path, a.name, [msg], origin="code",
+                                  extent=a.extent, found_by="content"))
+        return out
 
     def _name_matches(self, name: str) -> bool:
         low = name.lower()
@@ -624,6 +941,7 @@ class _Builder:
         site, call = rec.site, self.cst_call(rec)
         if call is None:
             return None
+        self.flow = False
         messages: list[Message] = []
         prefer = None
         explicit = False
@@ -644,12 +962,12 @@ class _Builder:
         list_node = self._kwarg(call, site.messages) if site.messages else None
         if list_node is None and site.kind == "messages" and site.positional is not None:
             list_node = self._positional(call, site.positional)
-        if isinstance(list_node, cst.Name):
-            a = self.resolve(list_node.value, rec.scope)
-            list_node = self.value_of(a) if a is not None else None
-        if isinstance(list_node, (cst.List, cst.Tuple)):
-            for el in list_node.elements:
-                messages += self._message_element(el.value, rec.scope)
+        items = self.list_items(list_node, rec.scope) if list_node is not None else None
+        if isinstance(list_node, cst.Name) and items is None:
+            list_node = None
+        if items is not None:
+            for item in items:
+                messages += self._message_element(item, rec.scope)
         elif site.kind in ("text", "template") or list_node is not None:
             node = list_node
             if node is None:
@@ -685,6 +1003,7 @@ class _Builder:
         if rec.target and site.template_syntax:
             # A template object is named by its variable; an API call's result is not the prompt.
             name = rec.target
+            self.consumed.add(rec.target)
         elif main.origin:
             name = main.origin
         else:
@@ -693,7 +1012,8 @@ class _Builder:
         if declarations is None and main.origin:
             declarations = self._format_declarations(main.origin.rsplit(".", 1)[-1])
         prompt = Prompt(f"{self.path}::{name}", self.path, name, messages, primary=primary,
-                        declarations=declarations, origin="code", extent=self.col.extent(rec.call))
+                        declarations=declarations, origin="code", extent=self.col.extent(rec.call),
+                        found_by="flow" if self.flow else "call-site")
         prompt.sampling = self._sampling(rec.call)
         return prompt
 

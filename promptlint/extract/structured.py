@@ -7,7 +7,19 @@ Recognised shapes (keys compared case-insensitively):
 * a mapping with ``prompts:`` (a list of entries with ``name``/``id``, or a
   mapping of name → entry) — one prompt per entry, id ``path::NAME``;
 * top-level string values under prompt keys (``system_prompt``, ``prompt``,
-  ``template``, ``instructions``, ``system``) — id ``path::KEY``.
+  ``template``, ``instructions``, ``system``) — id ``path::KEY``;
+* nested agent and app configs: a string at any depth under a key that the
+  configured name patterns match (``system_template``, ``instance_template``,
+  ``custom_instructions``, ``*_prompt`` …; the patterns Python names use) and
+  that reads as instructions (a ``*_template`` / ``*_prompt`` key with a
+  placeholder counts too), and message lists under ``messages`` at any depth —
+  id ``path::a.b.KEY`` (the key path);
+* prompt catalogues: a file whose long string leaves mostly read as
+  instructions (a translations file of an agent framework) — each such leaf is a
+  prompt, id ``path::a.b.KEY``.
+
+Recorded HTTP traffic (VCR cassettes: ``interactions:`` of ``request:`` /
+``response:``) is recognised from the first bytes and not parsed.
 
 An entry holds ``messages``, or text under ``template``/``prompt``/``content``/
 ``text``/``system``/``instructions``; ``input_variables``/``inputs``/``variables``
@@ -17,7 +29,9 @@ parsed by PyYAML too, after ``json`` has checked it).
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import re
 
 import yaml
 
@@ -31,9 +45,17 @@ TOP_KEYS = ("system_prompt", "prompt", "template", "instructions", "system", "pr
 DECL_KEYS = ("input_variables", "inputs", "variables", "input")
 
 
+def is_recorded_traffic(head: str) -> bool:
+    """Does ``head`` (a YAML file's first bytes) start a VCR-style cassette of
+    recorded HTTP traffic (``interactions:`` holding ``request:`` entries)?"""
+    return bool(re.search(r"^interactions:[ \t]*$", head[:4096], re.M)) and "request:" in head[:16384]
+
+
 def extract_structured(path: str, text: str, index: LineIndex, settings, kind: str) -> Extraction:  # noqa: ANN001
     """Prompts from a JSON or YAML file (see module docstring)."""
     result = Extraction(comment_style="hash" if kind == "yaml" else "none")
+    if kind == "yaml" and is_recorded_traffic(text):
+        return result
     if kind == "json":
         try:
             json.loads(text)
@@ -53,11 +75,12 @@ def extract_structured(path: str, text: str, index: LineIndex, settings, kind: s
             return result  # valid JSON holding characters YAML forbids (C1 controls): no positions, no prompts
         result.problems.append(ParseProblem(0, f"invalid {kind.upper()}: {exc}"))
         return result
-    builder = _Builder(path, text, index, "json" if kind == "json" else "yaml")
+    builder = _Builder(path, text, index, "json" if kind == "json" else "yaml", settings)
     for doc in docs:
         if doc is not None:
             builder.root(doc)
-    result.prompts = builder.prompts
+            builder.nested(doc)
+    result.prompts = sorted(builder.prompts, key=lambda p: p.main.anchor)
     return result
 
 
@@ -76,9 +99,11 @@ def _is_message_list(node) -> bool:  # noqa: ANN001
 
 
 class _Builder:
-    def __init__(self, path: str, text: str, index: LineIndex, kind: str) -> None:
+    def __init__(self, path: str, text: str, index: LineIndex, kind: str, settings=None) -> None:  # noqa: ANN001
         self.path, self.text, self.index, self.kind = path, text, index, kind
+        self.settings = settings
         self.prompts: list[Prompt] = []
+        self.taken: set[int] = set()  # start offsets of the nodes already made prompts
 
     def scalar(self, node, role: str | None = None) -> Message | None:  # noqa: ANN001
         if not isinstance(node, yaml.ScalarNode) or node.tag.endswith((":int", ":float", ":bool", ":null")):
@@ -116,12 +141,76 @@ class _Builder:
                 out.append(m)
         return out
 
-    def add(self, pid: str, name: str | None, messages: list[Message], decl_node=None) -> None:  # noqa: ANN001
+    def add(self, pid: str, name: str | None, messages: list[Message], decl_node=None,  # noqa: ANN001
+            found_by: str = "file") -> None:
         if not messages:
             return
         primary = primary_index(messages)
+        if any(m.anchor in self.taken for m in messages):
+            return
+        self.taken.update(m.anchor for m in messages)
         self.prompts.append(Prompt(pid, self.path, name, messages, primary=primary,
-                                   declarations=self.declarations(decl_node), origin="file"))
+                                   declarations=self.declarations(decl_node), origin="file", found_by=found_by))
+
+    # -- nested configs and catalogues ------------------------------------------
+    def _key_matches(self, key: str) -> bool:
+        patterns = self.settings.name_patterns if self.settings is not None else ()
+        low = key.lower()
+        return any(fnmatch.fnmatchcase(low, p.lower()) for p in patterns)
+
+    def _instructions(self, value: str) -> bool:
+        from .heuristics import reads_as_instructions
+
+        return self.settings is not None and reads_as_instructions(value, self.settings.vocabulary)
+
+    def nested(self, doc) -> None:  # noqa: ANN001
+        """Prompts below the top level (see module docstring): keyed strings and
+        message lists first, then, when the file reads as a prompt catalogue,
+        its other long instruction leaves."""
+        leaves: list[tuple[str, object]] = []  # (key path, scalar) of every string leaf
+        stack: list[tuple[object, str, int]] = [(doc, "", 0)]
+        while stack:
+            node, where, depth = stack.pop()
+            if depth > 24:
+                continue
+            if isinstance(node, yaml.SequenceNode):
+                for i, item in reversed(list(enumerate(node.value))):
+                    stack.append((item, f"{where}[{i}]", depth + 1))
+                continue
+            if not isinstance(node, yaml.MappingNode):
+                continue
+            for k, v in reversed(node.value):
+                if not isinstance(k, yaml.ScalarNode):
+                    continue
+                key = str(k.value)
+                at = f"{where}.{key}" if where else key
+                if isinstance(v, yaml.ScalarNode):
+                    leaves.append((at, v))
+                    if depth and self._key_matches(key):
+                        m = self.scalar(v, "system")
+                        if m is not None and self._keyed_prompt(key, m):
+                            self.add(f"{self.path}::{at}", at, [m], found_by="name")
+                elif key.lower() == "messages" and depth and _is_message_list(v):
+                    self.add(f"{self.path}::{at}", at, self.messages(v), _get(node, *DECL_KEYS), found_by="name")
+                else:
+                    stack.append((v, at, depth + 1))
+        long = [(at, v) for at, v in leaves if isinstance(v.value, str) and len(v.value.split()) >= 8]
+        if len(long) < 3:
+            return
+        reading = [(at, v) for at, v in long if self._instructions(v.value)]
+        if len(reading) >= 3 and 2 * len(reading) >= len(long):
+            for at, v in reading:
+                m = self.scalar(v, "system")
+                if m is not None:
+                    self.add(f"{self.path}::{at}", at, [m], found_by="content")
+
+    def _keyed_prompt(self, key: str, m: Message) -> bool:
+        """Is string ``m`` under prompt-named ``key`` a prompt template? It reads as
+        instructions, or a ``*_template`` / ``*_prompt`` key holds a placeholder."""
+        if self._instructions(m.text):
+            return True
+        low = key.lower()
+        return low.endswith(("_template", "_prompt")) and len(m.text.split()) >= 1 and m.syntax != "plain"
 
     def declarations(self, node) -> list[Declaration] | None:  # noqa: ANN001
         if node is None:
@@ -181,4 +270,4 @@ class _Builder:
             if key in TOP_KEYS:
                 m = self.scalar(v, "system")
                 if m is not None and len(m.text.split()) >= 3:
-                    self.add(f"{self.path}::{k.value}", str(k.value), [m], _get(node, *DECL_KEYS))
+                    self.add(f"{self.path}::{k.value}", str(k.value), [m], _get(node, *DECL_KEYS), found_by="name")

@@ -1,0 +1,283 @@
+"""Discovery (issue 11): prompts reached by data flow from call sites, prompt
+classes and functions, wrappers, config files, named folders, long builds.
+
+Each test is a small input written for the style it pins; positions are the
+1-based line/column ``promptlint prompts`` reports for the prompt's text."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from promptlint.config import load_settings
+from promptlint.engine import lint_paths
+
+
+def found(tmp_path: Path, name: str, source: str) -> dict[str, dict]:
+    """``promptlint prompts`` summaries of file ``name`` holding ``source``, by id."""
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
+    settings = load_settings([str(path)])
+    report = lint_paths([str(path)], settings, use_cache=False)
+    return {p["id"].split("::", 1)[-1]: p for r in report.results for p in r.prompts}
+
+
+def test_local_with_plus_equals_reaches_the_call(tmp_path: Path) -> None:
+    got = found(tmp_path, "app.py", '''
+        def ask(client, question):
+            prompt = "You are a support bot. Answer the customer's question."
+            prompt += " Reply in one sentence."
+            return client.chat.completions.create(model="m", messages=[{"role": "user", "content": prompt}])
+    ''')
+    assert list(got) == ["prompt"]
+    p = got["prompt"]
+    assert p["found_by"] == "flow"
+    assert (p["line"], p["column"]) == (2, 14)
+
+
+def test_appended_messages_make_one_conversation(tmp_path: Path) -> None:
+    got = found(tmp_path, "tutor.py", '''
+        def run(client, question):
+            messages = []
+            messages.append({"role": "system", "content": "You are a tutor. Explain the answer step by step."})
+            messages.append({"role": "user", "content": question})
+            return client.chat.completions.create(model="m", messages=messages)
+    ''')
+    (p,) = got.values()
+    assert p["found_by"] == "flow" and p["messages"] == 1
+    assert (p["line"], p["column"]) == (3, 51)
+
+
+def test_function_return_and_method_return(tmp_path: Path) -> None:
+    got = found(tmp_path, "review.py", '''
+        def system_text():
+            return "You are a code reviewer. List every bug in the diff."
+
+        class Reviewer:
+            def _user(self, diff):
+                return f"Review this diff and answer with a list of bugs:\\n{diff}"
+
+            def run(self, client, diff):
+                return client.chat.completions.create(model="m", messages=[
+                    {"role": "system", "content": system_text()},
+                    {"role": "user", "content": self._user(diff)},
+                ])
+    ''')
+    (p,) = got.values()
+    assert p["found_by"] == "flow" and p["messages"] == 2
+    assert (p["line"], p["column"]) == (2, 12)
+    assert p["placeholders"] == ["diff"]
+
+
+def test_self_attribute_set_in_another_method(tmp_path: Path) -> None:
+    got = found(tmp_path, "bot.py", '''
+        class Bot:
+            def __init__(self):
+                self.rules = "You are a summariser. Summarize the text in one line."
+
+            def run(self, client, text):
+                return client.responses.create(model="m", instructions=self.rules, input=text)
+    ''')
+    (p,) = got.values()
+    assert p["found_by"] == "flow"
+    assert (p["line"], p["column"]) == (3, 22)
+
+
+def test_join_of_a_list_built_with_append(tmp_path: Path) -> None:
+    got = found(tmp_path, "build.py", '''
+        def ask(client, notes):
+            parts = ["You are a release-notes writer."]
+            parts.append("Turn the commits into release notes.")
+            text = "\\n".join(parts)
+            return client.chat.completions.create(model="m", messages=[{"role": "user", "content": text}])
+    ''')
+    (p,) = got.values()
+    assert p["found_by"] == "flow"
+    assert (p["line"], p["column"]) == (2, 14)
+
+
+def test_prompt_class_attributes_aider_style(tmp_path: Path) -> None:
+    got = found(tmp_path, "coders/edit_prompts.py", '''
+        class CoderPrompts:
+            system_reminder = ""
+            files_content_prefix = "I have added these files to the chat so you can edit them."
+            edit_format = "diff"
+
+        class EditPrompts(CoderPrompts):
+            main_system = """Act as an expert software developer.
+        Always use best practices when coding.
+        """
+    ''')
+    assert set(got) == {"CoderPrompts.files_content_prefix", "EditPrompts.main_system"}
+    assert got["CoderPrompts.files_content_prefix"]["found_by"] == "content"
+    assert got["EditPrompts.main_system"]["found_by"] == "name"  # ``*_system`` is a prompt name pattern
+    assert (got["EditPrompts.main_system"]["line"], got["EditPrompts.main_system"]["column"]) == (7, 19)
+
+
+def test_class_of_instruction_strings_without_a_prompt_name(tmp_path: Path) -> None:
+    got = found(tmp_path, "texts.py", '''
+        class Messages:
+            greet = "You are a greeter. Greet the user by name."
+            plan = "You are a planner. Plan the next three steps."
+            check = "Verify that every step has an owner. Answer yes or no."
+            version = "one two three"
+    ''')
+    assert set(got) == {"Messages.greet", "Messages.plan", "Messages.check"}
+
+
+def test_wrapped_constants_camel_style(tmp_path: Path) -> None:
+    got = found(tmp_path, "society.py", '''
+        from camel.prompts import TextPrompt, TextPromptDict
+
+        class AISocietyPromptTemplateDict(TextPromptDict):
+            GENERATE_TASKS = TextPrompt(
+                """List {num_tasks} tasks that {role} can do. Be concise."""
+            )
+    ''')
+    p = got["AISocietyPromptTemplateDict.GENERATE_TASKS"]
+    assert p["syntax"] == "format" and p["placeholders"] == ["num_tasks", "role"]
+    assert (p["line"], p["column"]) == (5, 9)
+
+
+def test_string_template_is_a_dollar_template(tmp_path: Path) -> None:
+    got = found(tmp_path, "tmpl.py", '''
+        from string import Template
+
+        SUMMARY_TEMPLATE = Template("You are an editor. Summarize $doc for ${audience}. Costs $$5.")
+    ''')
+    p = got["SUMMARY_TEMPLATE"]
+    assert p["syntax"] == "dollar" and p["placeholders"] == ["doc", "audience"]
+
+
+def test_prompt_named_function_returning_instructions(tmp_path: Path) -> None:
+    got = found(tmp_path, "fn.py", '''
+        def build_grading_prompt(answer):
+            return f"You are a grader. Grade the answer below from 1 to 5.\\n{answer}"
+
+        def build_url(host):
+            return f"https://{host}/api"
+    ''')
+    assert list(got) == ["build_grading_prompt"]
+    assert got["build_grading_prompt"]["found_by"] == "content"
+
+
+def test_local_prompt_inside_a_function_is_named_by_its_function(tmp_path: Path) -> None:
+    got = found(tmp_path, "local.py", '''
+        def evaluate(trace):
+            prompt = f"You are a judge. Score the trace below from 0 to 10.\\n{trace}"
+            return prompt
+
+        def improve(trace):
+            prompt = f"You are an editor. Rewrite the trace below so it is shorter.\\n{trace}"
+            return prompt
+    ''')
+    assert set(got) == {"evaluate.prompt", "improve.prompt"}
+
+
+def test_alias_of_a_function_prompt_is_one_prompt(tmp_path: Path) -> None:
+    got = found(tmp_path, "alias.py", '''
+        class Agent:
+            def _format_prompt(self):
+                return "You are a formatter. Answer in JSON with keys a and b."
+
+            def handle(self):
+                format_prompt = self._format_prompt()
+                return format_prompt
+    ''')
+    assert list(got) == ["Agent._format_prompt"]
+
+
+def test_nested_agent_config_keys_swe_agent_style(tmp_path: Path) -> None:
+    got = found(tmp_path, "config/default.yaml", '''
+        agent:
+          templates:
+            system_template: |-
+              You are a helpful assistant that can interact with a computer to solve tasks.
+            instance_template: |-
+              <pr_description>
+              {{problem_statement}}
+              </pr_description>
+              Make the minimal changes so that the requirements are met.
+            next_step_template: |-
+              OBSERVATION:
+              {{observation}}
+          tools:
+            env_variables:
+              PAGER: cat
+    ''')
+    assert set(got) == {"agent.templates.system_template", "agent.templates.instance_template",
+                        "agent.templates.next_step_template"}
+    assert got["agent.templates.instance_template"]["placeholders"] == ["problem_statement"]
+    assert (got["agent.templates.system_template"]["line"], got["agent.templates.system_template"]["column"]) == (3, 22)
+
+
+def test_prompt_catalogue_translations_file(tmp_path: Path) -> None:
+    catalogue = {
+        "slices": {
+            "observation": "\nObservation: {result}\nYou must use this observation to choose your next action.",
+            "task": "\nCurrent Task: {input}\n\nBegin! Answer the task with the tools available to you.",
+            "memory": "\n\n# Useful context: \n{memory}\nYou must use this context only when it answers the task.",
+        },
+        "errors": {"tool_error": "Error: the tool failed with {error}. Try again with valid arguments and answer."},
+        "meta": {"name": "en", "version": "1.0"},
+    }
+    got = found(tmp_path, "translations/en.json", json.dumps(catalogue, indent=2))
+    assert {"slices.observation", "slices.task", "slices.memory", "errors.tool_error"} <= set(got)
+    assert "meta.name" not in got
+    assert all(p["found_by"] == "content" for p in got.values())
+
+
+def test_recorded_http_traffic_is_not_parsed(tmp_path: Path) -> None:
+    body = "interactions:\n- request:\n    body: '{\"prompt\": \"You are a bot. Answer.\"}'\n    method: POST\n"
+    (tmp_path / "tests" / "recordings").mkdir(parents=True)
+    (tmp_path / "tests" / "recordings" / "test_call.yaml").write_text(body, encoding="utf-8")
+    settings = load_settings([str(tmp_path)])
+    report = lint_paths([str(tmp_path)], settings, use_cache=False)
+    assert not [r for r in report.results if r.path.endswith("test_call.yaml")]
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "promptlint", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_named_prompt_folder_is_linted(tmp_path: Path) -> None:
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "summarize").write_text("You are a bot. Summarize the text.\n", encoding="utf-8")
+    (tmp_path / "prompts" / "answer.md").write_text("You are a bot. Answer in JSON.\n", encoding="utf-8")
+    out = _cli("prompts", "--output-format", "json", "prompts/", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert sorted(p["id"] for p in json.loads(out.stdout)) == ["prompts/answer.md", "prompts/summarize"]
+    assert "no prompt files" not in out.stderr
+
+
+def test_named_file_without_prompts_warns(tmp_path: Path) -> None:
+    (tmp_path / "settings.yaml").write_text("host: localhost\nport: 80\n", encoding="utf-8")
+    out = _cli("check", "settings.yaml", cwd=tmp_path)
+    assert out.returncode == 0
+    assert "settings.yaml: no prompts found in this file" in out.stderr
+
+
+def test_named_folder_with_nothing_lintable_warns(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Docs\n", encoding="utf-8")
+    out = _cli("check", "docs", cwd=tmp_path)
+    assert "no prompt files found under docs" in out.stderr
+
+
+@pytest.mark.parametrize("pieces", [400, 3000])
+def test_long_implicit_concatenation_is_linted(tmp_path: Path, pieces: int) -> None:
+    lines = "\n".join(f'    "You are line {i}. Answer briefly.\\n"' for i in range(pieces))
+    path = tmp_path / "long.py"
+    path.write_text(f"SYSTEM_PROMPT = (\n{lines}\n)\n", encoding="utf-8")
+    settings = load_settings([str(path)])
+    report = lint_paths([str(path)], settings, use_cache=False)
+    (result,) = report.results
+    assert result.error is None
+    (p,) = result.prompts
+    assert (p["line"], p["column"], p["end_line"]) == (2, 5, pieces + 1)
