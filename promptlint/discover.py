@@ -47,6 +47,11 @@ _PROMPT_KEYS = re.compile(
     re.I,
 )
 
+#: JSON data files are many and their keys are anyone's: only the exact prompt keys (and role messages) count.
+_JSON_PROMPT_KEYS = re.compile(
+    r"""(?:"(?:prompts?|system_prompt|prompt_template|user_prompt|instructions|template)"\s*:)|"""
+    r"""(?:"role"\s*:\s*"(?:system|user|assistant|developer)")""")
+
 
 def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # noqa: ANN001
     """The extractor kind for a file met while walking, or ``None`` to skip it.
@@ -103,7 +108,8 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
         head = read_head() if read_head else ""
         if not head or (suffix != ".json" and is_recorded_traffic(head)):
             return None  # recorded HTTP traffic (a cassette outside a cassettes/ folder) is never parsed
-        return kind_for_path(low) if _PROMPT_KEYS.search(head) else None
+        keys = _PROMPT_KEYS if suffix != ".json" else _JSON_PROMPT_KEYS
+        return kind_for_path(low) if keys.search(head) else None
     return None
 
 

@@ -281,3 +281,29 @@ def test_long_implicit_concatenation_is_linted(tmp_path: Path, pieces: int) -> N
     assert result.error is None
     (p,) = result.prompts
     assert (p["line"], p["column"], p["end_line"]) == (2, 5, pieces + 1)
+
+
+def test_quoted_fstring_sample_in_a_plain_local_is_no_format_template(tmp_path: Path) -> None:
+    path = tmp_path / "condenser.py"
+    path.write_text(textwrap.dedent('''
+        def condense(events):
+            prompt = """You are maintaining a state summary. Summarize the events.
+        CODE_STATE: {File paths, function signatures}
+        CHANGES: str(val) replaces f"{val:.16G}"
+        """
+            prompt += f"<EVENTS>{events}</EVENTS>"
+            return prompt
+    ''').lstrip(), encoding="utf-8")
+    settings = load_settings([str(path)])
+    (result,) = lint_paths([str(path)], settings, use_cache=False).results
+    assert [p["id"].split("::")[1] for p in result.prompts] == ["condense.prompt"]
+    assert not [f for f in result.findings if f.code == "PL201"]
+
+
+def test_newer_python_syntax_is_not_a_parse_error(tmp_path: Path) -> None:
+    path = tmp_path / "new.py"
+    # Valid on Python 3.12+ (PEP 701), a SyntaxError for an older ast: never a PL900.
+    path.write_text('SYSTEM_PROMPT = "You are a bot. Answer."\nx = f"{"\\n".join(["a", "b"])}"\n', encoding="utf-8")
+    settings = load_settings([str(path)])
+    (result,) = lint_paths([str(path)], settings, use_cache=False).results
+    assert not [f for f in result.findings if f.code == "PL900"]

@@ -119,6 +119,8 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except SyntaxError as err:
+        if _newer_python(text):
+            return result  # valid for a newer Python than the one running (PEP 701 f-strings …): not a defect
         result.problems.append(_syntax_problem(text, index, err))
         return result
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -170,6 +172,7 @@ def _needs_parse(text: str, settings) -> bool:  # noqa: ANN001
     return "class " in text and _string_attributes(text) >= 3
 
 
+_BARE_FIELD = re.compile(r"(?<![{$])(?<!f\")(?<!f')\{[A-Za-z_]\w*\}(?!\})")
 _PROMPTISH_DEF = re.compile(
     r"^[ \t]*(?:class|(?:async[ \t]+)?def)[ \t]+\w*(?:prompt|instruction|template|system_?message)", re.I | re.M)
 _STRING_ATTR = re.compile(
@@ -188,6 +191,18 @@ def _string_attributes(text: str) -> int:
 
 
 _ONE_LINE_STRING = re.compile(r"""\s*([rRuU]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))\s*(?:#.*)?$""")
+
+
+def _newer_python(text: str) -> bool:
+    """Does libcst (whose grammar follows newer Pythons than the one running:
+    nested quotes and backslashes in f-strings, PEP 701) accept ``text`` that
+    CPython's ``ast`` refused? Such a file is not reported as a syntax error; its
+    prompts are not extracted (the index is built with ``ast``)."""
+    try:
+        cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - any libcst failure means the syntax error stands
+        return False
+    return True
 
 
 def _syntax_problem(text: str, index: LineIndex, err: SyntaxError) -> ParseProblem:
@@ -917,9 +932,15 @@ class _Builder:
 
         if msg.syntax == "fstring":
             return
-        if msg.syntax in ("format", "percent") and prefer is None:
+        if msg.syntax in ("format", "percent", "dollar") and prefer is None:
             return
-        msg.syntax = detect_syntax(msg.text, prefer=prefer or (msg.syntax if msg.syntax != "plain" else None))
+        evidence = prefer or (msg.syntax if msg.syntax != "plain" else None)
+        msg.syntax = detect_syntax(msg.text, prefer=evidence)
+        # No call renders it (no ``.format``, no template class, no ``%``): the dialect is read off the text alone.
+        # A bare ``{name}`` field is evidence enough for str.format; a field only inside a quoted f-string sample
+        # (``f"{val:.16G}"`` in a plain string) is not, and the brace rule then stays quiet.
+        msg.syntax_guessed = evidence is None and msg.syntax != "plain" and not (
+            msg.syntax == "format" and _BARE_FIELD.search(msg.text))
 
     def _kwarg(self, call, names: tuple[str, ...] | str | None):  # noqa: ANN001
         if names is None:
