@@ -42,15 +42,31 @@ MARKUP_INNER = {".html", ".htm", ".xml", ".xhtml", ".svg", ".css", ".js", ".ts",
                 ".spec", ".in", ".env", ".bat", ".ps1", ".cmd", ".rb", ".go", ".java", ".cs", ".csproj", ".rs",
                 ".properties", ".dockerfile", ".nginx", ".rst", ".tex", ".csv", ".lock"}
 _PROMPT_KEYS = re.compile(
-    r"""(?:["']?\b\w*(?:prompts?|templates?|instructions?|system_message)["']?\s*:)|(?:["']?\bsystem["']?\s*:\s*["'|>])|"""
+    r"""(?:(?:prompts?|templates?|instructions?|system_message)["']?\s*:)|(?:["']?\bsystem["']?\s*:\s*["'|>])|"""
     r"""(?:["']?role["']?\s*:\s*["']?(?:system|user|assistant|developer)\b)""",
-    re.I,
 )
 
 #: JSON data files are many and their keys are anyone's: only the exact prompt keys (and role messages) count.
 _JSON_PROMPT_KEYS = re.compile(
     r"""(?:"(?:prompts?|system_prompt|prompt_template|user_prompt|instructions|template)"\s*:)|"""
     r"""(?:"role"\s*:\s*"(?:system|user|assistant|developer)")""")
+
+
+_CONTRACT_SUFFIXES = (".contract.yaml", ".contract.yml", ".contracts.yaml", ".contracts.yml")
+_SKIP_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".pdf", ".zip", ".gz", ".tar", ".whl", ".lock",
+    ".pyc", ".so", ".dll", ".bin", ".gguf", ".parquet", ".csv", ".tsv", ".ipynb_checkpoints", ".woff", ".woff2",
+    ".ttf", ".mp3", ".mp4", ".wav", ".db", ".sqlite", ".html", ".htm", ".css", ".js", ".ts", ".tsx", ".jsx", ".map",
+    ".toml", ".cfg", ".ini", ".sh", ".rst",
+})
+
+
+def _suffixes(low: str) -> list[str]:
+    """``PurePath(low).suffixes`` with string operations (this runs on every file of a walk)."""
+    if low.endswith("."):
+        return []
+    pieces = low.lstrip(".").split(".")
+    return ["." + p for p in pieces[1:]]
 
 
 def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # noqa: ANN001
@@ -67,11 +83,13 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
     parts = rel.split("/")
     name = parts[-1]
     low = name.lower()
-    suffixes = [s.lower() for s in Path(low).suffixes]
+    suffixes = _suffixes(low)
     suffix = suffixes[-1] if suffixes else ""
     if suffix in (".py", ".pyi"):
         return "python"
-    if suffix in (".prompt", ".prompty") or kind_for_path(low) == "contract":
+    if suffix in _SKIP_SUFFIXES:
+        return None  # images, archives, lock files … (most files of a repository: decided before anything else)
+    if suffix in (".prompt", ".prompty") or low.endswith(_CONTRACT_SUFFIXES):
         return kind_for_path(low)
     if low in AGENT_FILES or low.endswith((".prompt.md", ".instructions.md", ".prompt.txt")):
         return "text"
@@ -80,7 +98,7 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
         inner = suffixes[-2] if len(suffixes) > 1 else ""
         if inner in MARKUP_INNER:
             return None
-        if inner or dirs & PROMPT_DIRS or _PROMPT_NAME.search(Path(low).stem) or not read_head or not vocabulary:
+        if inner or dirs & PROMPT_DIRS or _PROMPT_NAME.search(low.rsplit(".", 1)[0]) or not read_head or not vocabulary:
             return "text"
         # A bare ``run.jinja2`` may render a shell script or a config file: left out when it is a script or,
         # long enough to tell, does not read as instructions.
@@ -99,7 +117,7 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
             return None  # documentation pages are not prompts, whatever their names
         if dirs & PROMPT_DIRS:
             return "text"  # gpt-engineer-style prompt folders hold files with no suffix too
-        if suffix and _PROMPT_NAME.search(Path(low).stem):
+        if suffix and _PROMPT_NAME.search(low.rsplit(".", 1)[0]):
             return "text"
         return None
     if suffix in (".yaml", ".yml", ".json"):
@@ -109,7 +127,7 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
         if not head or (suffix != ".json" and is_recorded_traffic(head)):
             return None  # recorded HTTP traffic (a cassette outside a cassettes/ folder) is never parsed
         keys = _PROMPT_KEYS if suffix != ".json" else _JSON_PROMPT_KEYS
-        return kind_for_path(low) if keys.search(head) else None
+        return kind_for_path(low) if keys.search(head.lower()) else None  # lower-cased: faster than re.I
     return None
 
 
@@ -240,18 +258,21 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
                         [ln for ln in lines if not pathspec.GitIgnoreSpec.from_lines([ln]).match_file(target)])
                 kept.append((base, spec))
             specs = kept
+        # Folders as "/"-joined strings from here on (pathlib costs more than the walk itself on big trees).
+        root_s = root.as_posix()
+        string_specs = [(base.as_posix(), spec) for base, spec in specs]
+        top = len(str(p).rstrip(os.sep)) + 1
         for dirpath, dirnames, filenames in os.walk(p):
-            dpath = Path(dirpath)
-            dres = root if dirpath == str(p) else root / os.path.relpath(dirpath, p)
-            rel_dir = os.path.relpath(dirpath, p).replace(os.sep, "/")
-            rel_dir = "" if rel_dir == "." else rel_dir + "/"
-            if settings.respect_gitignore:
-                local = _gitignore_spec(dpath)
+            rel_dir = dirpath[top:].replace(os.sep, "/") if len(dirpath) >= top else ""
+            dres = root_s + "/" + rel_dir if rel_dir else root_s
+            rel_dir = rel_dir + "/" if rel_dir else ""
+            if settings.respect_gitignore and ".gitignore" in filenames:
+                local = _gitignore_spec(Path(dirpath))
                 if local is not None:
-                    specs.append((dres, local))
+                    string_specs.append((dres, local))
             # Each spec's view of this folder, computed once per folder.
-            views = [(dres.relative_to(base).as_posix() + "/" if dres != base else "", spec)
-                     for base, spec in specs if dres == base or base in dres.parents]
+            views = [(dres[len(base) + 1:] + "/" if dres != base else "", spec)
+                     for base, spec in string_specs if dres == base or dres.startswith(base.rstrip("/") + "/")]
 
             def ignored(name: str, is_dir: bool) -> bool:
                 tail = "/" if is_dir else ""
@@ -261,18 +282,18 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
 
             dirnames[:] = sorted(d for d in dirnames if not ignored(d, True) and d.lower() not in RECORDED_DIRS)
             for name in sorted(filenames):
-                if ignored(name, False):
-                    continue
                 rel = rel_dir + name
-                fpath = dpath / name
+                fpath = os.path.join(dirpath, name)
+                # What kind of file it is comes first: most files of a repository are no prompt by their name
+                # alone, and the ignore rules (the dearer test) then never run for them.
                 if include is not None:
                     kind = kind_for_path(name) if include.match_file(rel) else None
                 else:
                     kind = is_prompt_file(context + rel, lambda f=fpath: _head(f), settings.vocabulary)
                     if kind is None and extend is not None and extend.match_file(rel):
                         kind = kind_for_path(name)
-                if kind is None or not fpath.is_file():
-                    continue  # not a prompt, or a FIFO/socket/device with a prompt's name (reading could block)
+                if kind is None or ignored(name, False) or not os.path.isfile(fpath):
+                    continue  # not a prompt, ignored, or a FIFO/socket/device with a prompt's name (could block)
                 display = os.path.join(given, rel) if given not in (".", "./") else rel
                 key = os.path.normpath(display)
                 if key not in seen:
@@ -281,8 +302,9 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
     return out
 
 
-def _head(path: Path, size: int = 65536) -> str:
-    if not path.is_file():  # a FIFO must not be opened: that blocks until a writer comes
+def _head(path, size: int = 65536) -> str:  # noqa: ANN001 - a Path or a str
+    """The first ``size`` bytes of file ``path`` decoded as UTF-8 ("" for a non-regular file or on error)."""
+    if not os.path.isfile(path):  # a FIFO must not be opened: that blocks until a writer comes
         return ""
     try:
         with open(path, "rb") as fh:

@@ -150,14 +150,19 @@ def _needs_parse(text: str, settings) -> bool:  # noqa: ANN001
     if not any(k in low for k in keywords):
         # A class of instruction strings needs no prompt word anywhere: three indented assignments of
         # several-word strings after a ``class`` line are worth a parse.
-        return "class " in text and _string_attributes(text) >= 3
-    if _PROMPTISH_DEF.search(text):
-        return True  # a class or function named for prompts
+        return "class " in text and _string_attributes(text, settings.vocabulary) >= 3
+    for m in _PROMPTISH_DEF.finditer(text):
+        if _BODY_TEXT.search(text, m.end(), m.end() + 4000):
+            return True  # a class or function named for prompts that assigns or returns text soon after
     for m in assign.finditer(text):
         nl = text.find("\n", m.end())
         rest = text[m.end():nl if nl != -1 else len(text)]
         one_line = _ONE_LINE_STRING.match(rest)
         if one_line is None:
+            if _plainly_no_text(rest) or (m.group(0).lstrip().startswith("self.")
+                                           and re.fullmatch(r"[ \t]*[A-Za-z_]\w*[ \t]*(?:#.*)?", rest)):
+                # ``self.file_system = file_system``: an instance attribute set from a parameter
+                continue  # ``self.default_prompt = kwargs.get("default_prompt", None)``: no text is written here
             return True
         literal = one_line.group(1)
         if "\\" not in literal:
@@ -169,27 +174,53 @@ def _needs_parse(text: str, settings) -> bool:  # noqa: ANN001
                 return True
         if not isinstance(value, str) or reads_as_instructions(value, settings.vocabulary):
             return True
-    return "class " in text and _string_attributes(text) >= 3
+    return "class " in text and _string_attributes(text, settings.vocabulary) >= 3
 
 
 _BARE_FIELD = re.compile(r"(?<![{$])(?<!f\")(?<!f')\{[A-Za-z_]\w*\}(?!\})")
 _PROMPTISH_DEF = re.compile(
-    r"^[ \t]*(?:class|(?:async[ \t]+)?def)[ \t]+\w*(?:prompt|instruction|template|system_?message)", re.I | re.M)
+    r"^[ \t]*(?:class|(?:async[ \t]+)?def)[ \t]+(?!test_)\w*(?:prompt|instruction|template|system_?message)", re.I | re.M)
+_BODY_TEXT = re.compile(
+    r"""^[ \t]+(?:[A-Za-z_][\w.]*[ \t]*(?::[^=\n]*)?\+?=|return)[ \t(]*(?:[A-Za-z_][\w.]*\()?\s*[rRuUfF]*(?:"{3}|'{3}|"[^"\n]*\s[^"\n]*\s|'[^'\n]*\s[^'\n]*\s)""",
+    re.M)
 _STRING_ATTR = re.compile(
-    r"""^[ \t]+[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*[rRuU]?(?:"{3}|'{3}|"[^"\n]*\s[^"\n]*\s|'[^'\n]*\s[^'\n]*\s)""",
+    r"""^(?: {4}|\t)[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*[rRuU]?(?:"{3}|'{3}|("[^"\n]*"|'[^'\n]*')[ \t]*(?:#.*)?$)""",
     re.M)
 
 
-def _string_attributes(text: str) -> int:
-    """How many indented assignments of a string of three words or more ``text`` has (counting stops at 3)."""
+def _string_attributes(text: str, vocabulary=None) -> int:  # noqa: ANN001
+    """How many class-body-indented assignments of instruction text ``text`` has
+    (counting stops at 3): a triple-quoted string counts, a one-line string when
+    it reads as instructions (with ``vocabulary``)."""
+    from .heuristics import reads_as_instructions
+
     n = 0
-    for _ in _STRING_ATTR.finditer(text):
+    for m in _STRING_ATTR.finditer(text):
+        one = m.group(1)
+        if one is not None and (vocabulary is None or not reads_as_instructions(one[1:-1], vocabulary)):
+            continue
         n += 1
         if n >= 3:
             break
     return n
 
 
+def _plainly_no_text(rest: str) -> bool:
+    """Is the right-hand side ``rest`` (one source line) a complete expression
+    holding no string of two words or more (no quote, f-string or bracket left
+    open for the next line)?"""
+    code = rest.split("#", 1)[0].rstrip() if "#" in rest and "'" not in rest and '"' not in rest else rest.rstrip()
+    if not code or code.endswith(("\\", "(", "[", "{", "+")) or '"""' in code or "'''" in code:
+        return False
+    if sum(code.count(c) for c in "([{") != sum(code.count(c) for c in ")]}"):
+        return False
+    bare = code.strip().rstrip(",").strip()
+    if "+" in code or "%" in code or (re.fullmatch(r"[A-Za-z_][\w.]*", bare) and bare not in ("None", "True", "False")):
+        return False  # ``BASE + TAIL`` or an alias: the text may be written in the constants it names
+    return _WORDY_STRING.search(code) is None
+
+
+_WORDY_STRING = re.compile(r"""[fF]?(?:"[^"\n]*\s[^"\n]*"|'[^'\n]*\s[^'\n]*')""")
 _ONE_LINE_STRING = re.compile(r"""\s*([rRuU]?(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'))\s*(?:#.*)?$""")
 
 
@@ -337,6 +368,7 @@ class _Collector:
         self.class_scopes: set[tuple[str, ...]] = set()
         self.self_attrs: dict[tuple[tuple[str, ...], str], _Assignment] = {}
         self._ascii = text.isascii()
+        self.wrappers = WRAPPERS | {w.rsplit(".", 1)[-1] for w in getattr(settings, "wrappers", ())}
         # The last name of each call-site pattern ("create", "PromptTemplate"): other calls are skipped at once.
         self.site_names = {s.callee.rsplit(".", 1)[-1] for s in settings.call_sites}
         if any(any(ch in n for ch in "*?[") for n in self.site_names):
@@ -358,40 +390,84 @@ class _Collector:
         return (self.offset(node.lineno, node.col_offset), self.offset(node.end_lineno, node.end_col_offset))
 
     def collect(self, tree) -> None:  # noqa: ANN001
+        """Index ``tree`` (a module). Statements are walked in source order, so
+        the first assignment of a name is the one kept; expressions are walked
+        only on lines where a call of interest (a call-site name, ``format``,
+        ``append``, ``extend``) or a ``%`` appears, found first by one regex over
+        the text (most expression nodes of a module are never visited)."""
+        self._lines = self._interesting_lines()
+        self._stmts(tree.body, (), (), None)
+
+    def _interesting_lines(self) -> set[int] | None:
+        if isinstance(self.site_names, _AnyName):
+            return None
+        names = sorted(set(self.site_names) | {"format", "append", "extend"})
+        rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(|%")
+        return {self.index.position(m.start()).line for m in rx.finditer(self.text)}
+
+    def _touches(self, node) -> bool:  # noqa: ANN001
+        if self._lines is None:
+            return True
+        first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        if first is None:
+            return True
+        return any(n in self._lines for n in range(first, (last or first) + 1))
+
+    def _stmts(self, body, scope: tuple[str, ...], kinds: tuple[str, ...], func) -> None:  # noqa: ANN001
         import ast
 
-        # (node, scope, kinds, innermost statement, innermost function)
-        stack: list = [(tree, (), (), None, None)]
-        while stack:
-            node, scope, kinds, stmt, func = stack.pop()
-            if isinstance(node, ast.stmt):
-                stmt = node
-            if isinstance(node, (ast.Assign, ast.AnnAssign)):
-                self._assignment(node, scope, kinds)
-            elif isinstance(node, ast.Call):
-                self._call(node, scope, kinds, stmt)
-            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Name):
-                self.percent_names.add(node.left.id)
-            elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and isinstance(node.target, ast.Name):
-                self.augments.setdefault((tuple(scope), node.target.id), []).append(node)
-            elif isinstance(node, ast.Return) and node.value is not None and func is not None:
-                self.returns.setdefault(id(func), []).append(node)
-            child_scope, child_kinds, child_func = scope, kinds, func
-            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                child_scope = scope + (node.name,)
-                is_class = isinstance(node, ast.ClassDef)
-                child_kinds = kinds + ("class" if is_class else "def",)
-                if is_class:
-                    self.classes.setdefault((tuple(scope), node.name), node)
-                    self.class_scopes.add(tuple(child_scope))
+        for st in body:
+            if isinstance(st, (ast.Assign, ast.AnnAssign)):
+                self._assignment(st, scope, kinds)
+            elif isinstance(st, ast.AugAssign) and isinstance(st.op, ast.Add) and isinstance(st.target, ast.Name):
+                self.augments.setdefault((tuple(scope), st.target.id), []).append(st)
+            elif isinstance(st, ast.Return) and st.value is not None and func is not None:
+                self.returns.setdefault(id(func), []).append(st)
+            inner_scope, inner_kinds, inner_func = scope, kinds, func
+            if isinstance(st, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                inner_scope = scope + (st.name,)
+                if isinstance(st, ast.ClassDef):
+                    inner_kinds = kinds + ("class",)
+                    self.classes.setdefault((tuple(scope), st.name), st)
+                    self.class_scopes.add(tuple(inner_scope))
                 else:
-                    self.functions.setdefault((tuple(scope), node.name), node)
-                    child_func = node
-            elif isinstance(node, ast.Lambda):
-                child_func = None
-            children = list(ast.iter_child_nodes(node))
-            for child in reversed(children):
-                stack.append((child, child_scope, child_kinds, stmt, child_func))
+                    inner_kinds = kinds + ("def",)
+                    self.functions.setdefault((tuple(scope), st.name), st)
+                    inner_func = st
+            for field in st._fields:
+                value = getattr(st, field, None)
+                if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                    self._stmts(value, inner_scope, inner_kinds, inner_func)
+                elif field in ("handlers", "cases") and value:
+                    for h in value:  # except handlers and match cases hold statements and an expression
+                        self._stmts(h.body, inner_scope, inner_kinds, inner_func)
+                        head = getattr(h, "type", None) or getattr(h, "guard", None)
+                        if head is not None:
+                            self._exprs(head, scope, kinds, st)
+                elif isinstance(value, ast.AST) or (isinstance(value, list) and value):
+                    # Decorators, bases and defaults belong to the enclosing scope; a body's expressions to the
+                    # statement's own (for a simple statement the two are the same).
+                    for node in value if isinstance(value, list) else [value]:
+                        if isinstance(node, ast.AST) and self._touches(node):
+                            self._exprs(node, scope, kinds, st)
+
+    def _exprs(self, node, scope: tuple[str, ...], kinds: tuple[str, ...], stmt) -> None:  # noqa: ANN001
+        """Calls and ``NAME % …`` inside expression ``node`` (no recursion: a
+        concatenation may have thousands of pieces)."""
+        import ast
+
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.Call):
+                self._call(n, scope, kinds, stmt)
+            elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod) and isinstance(n.left, ast.Name):
+                self.percent_names.add(n.left.id)
+            elif isinstance(n, (ast.Constant, ast.Name, ast.Load, ast.Store)):
+                continue
+            children = list(ast.iter_child_nodes(n))
+            children.reverse()
+            stack.extend(children)
 
     def _assignment(self, node, scope, kinds) -> None:  # noqa: ANN001
         import ast
@@ -436,15 +512,74 @@ class _Collector:
             return
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format" and isinstance(node.func.value, ast.Name):
             self.format_calls.setdefault(node.func.value.id, []).append(node)
-        for site in self.settings.call_sites:
-            if fnmatch.fnmatchcase(callee, site.callee) or fnmatch.fnmatchcase("." + callee, site.callee):
-                target = None
-                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is node:
-                    t = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
-                    if isinstance(t, ast.Name):
-                        target = ".".join(scope + (t.id,)) if kinds and kinds[-1] == "class" else t.id
-                self.calls.append(_CallRecord(node, stmt, site, target, tuple(scope)))
-                break
+        site = _site_for(self.settings.call_sites, callee)
+        if site is None:
+            return
+        target = None
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is node:
+            t = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+            if isinstance(t, ast.Name):
+                target = ".".join(scope + (t.id,)) if kinds and kinds[-1] == "class" else t.id
+        self.calls.append(_CallRecord(node, stmt, site, target, tuple(scope)))
+
+
+def _ast_text(col: "_Collector", node, scope: tuple[str, ...], depth: int = 0) -> str | None:  # noqa: ANN001
+    """A cheap approximation, from CPython's ``ast``, of the text a string
+    expression builds (values it cannot follow become ``{…}``), or ``None`` when
+    ``node`` is plainly not a string. Used to screen candidates before libcst
+    parses their statements; never for positions or findings."""
+    import ast
+
+    if depth > 6 or node is None:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{…}"
+                       for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        left = _ast_text(col, node.left, scope, depth + 1)
+        right = _ast_text(col, node.right, scope, depth + 1) if isinstance(node.op, ast.Add) else ""
+        if left is None and right is None:
+            return None
+        return (left or "{…}") + (right or "")
+    if isinstance(node, ast.Name):
+        for i in range(len(scope), -1, -1):
+            a = col.assignments.get((scope[:i], node.id))
+            if a is not None:
+                return _ast_text(col, a.stmt.value, a.scope, depth + 1)
+        return None
+    if isinstance(node, ast.Call):
+        func = node.func
+        last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if isinstance(func, ast.Attribute) and last in ("format", "strip", "lstrip", "rstrip", "replace"):
+            return _ast_text(col, func.value, scope, depth + 1)
+        if isinstance(func, ast.Attribute) and last == "join" and node.args:
+            arg = node.args[0]
+            items = arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg]
+            texts = [_ast_text(col, e, scope, depth + 1) for e in items]
+            return "\n".join(t for t in texts if t) if any(t is not None for t in texts) else None
+        if last in ("dedent", "cleandoc") or last in col.wrappers:
+            arg = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg in _WRAPPER_KEYS), None)
+            return _ast_text(col, arg, scope, depth + 1)
+        if (scope, last) in col.functions or ((), last) in col.functions:
+            return "{…}"  # a call of a module function: followed by the full evaluation
+    return None
+
+
+_SITE_MATCHERS: dict = {}
+
+
+def _site_for(sites: tuple, callee: str):  # noqa: ANN202
+    """The first call site of ``sites`` whose pattern matches dotted ``callee``
+    (or ``.callee``), through one combined regex per tuple of sites (cached)."""
+    rx = _SITE_MATCHERS.get(sites)
+    if rx is None:
+        rx = _SITE_MATCHERS[sites] = re.compile("|".join(
+            f"(?P<s{i}>{fnmatch.translate(site.callee)[4:-3]})" for i, site in enumerate(sites)), re.S)
+    m = rx.fullmatch(callee) or rx.fullmatch("." + callee)
+    return sites[int(m.lastgroup[1:])] if m is not None else None
 
 
 class _AnyName:
@@ -835,6 +970,10 @@ class _Builder:
         local of a function is named ``function.NAME``."""
         from .heuristics import reads_as_instructions
 
+        if not marked:
+            rough = _ast_text(self.col, a.stmt.value, a.scope)
+            if rough is None or not reads_as_instructions(rough, self.settings.vocabulary):
+                return None  # screened with ast: libcst never parses the statement
         msg = self.eval(self.value_of(a), a.scope)
         if msg is None:
             return None
@@ -862,6 +1001,9 @@ class _Builder:
             if not _PROMPTISH_FUNCTION.search(fname) or qual in self.reached_functions:
                 continue
             for ret in self.col.returns.get(id(fdef), []):
+                rough = _ast_text(self.col, ret.value, scope + (fname,))
+                if rough is None or (rough.count("{…}") < 2 and not reads_as_instructions(rough, self.settings.vocabulary)):
+                    continue
                 rnode = self.cst_stmt(ret)
                 msg = self.eval(rnode.value, scope + (fname,)) if rnode is not None else None
                 if msg is None:
@@ -889,9 +1031,13 @@ class _Builder:
             named = bool(_PROMPTISH_CLASS.search(cname))
             if not attrs or (not named and len(attrs) < 3):
                 continue
+            rough = {name: _ast_text(self.col, a.stmt.value, a.scope) for name, a in attrs if not name.startswith("__")}
+            rough = {n: t for n, t in rough.items() if t is not None and len(re.findall(r"[^\W\d_]{2,}", t)) >= 3}
+            if not named and sum(1 for t in rough.values() if reads_as_instructions(t, self.settings.vocabulary)) < 3:
+                continue  # screened with ast: no libcst parse for a class of field defaults
             found = []
             for name, a in attrs:
-                if name.startswith("__"):
+                if name not in rough:
                     continue
                 msg = self.eval(self.value_of(a), a.scope)
                 if msg is None or len(re.findall(r"[^\W\d_]{2,}", msg.text)) < 3:
