@@ -5,7 +5,7 @@ kind). Walking a folder, promptlint takes only files that hold prompts by their
 kind, name or place, so a project's README, changelog or HTML templates are not
 mistaken for prompts:
 
-* Python files, ``.prompt``, ``.prompty``, ``*.prompt.md``, ``*.instructions.md``;
+* Python files, Jupyter notebooks (their code cells), ``.prompt``, ``.prompty``, ``*.prompt.md``, ``*.instructions.md``;
 * Jinja files that are not markup or code templates (``page.html.j2`` is not);
 * Markdown/text files in prompt folders (``prompts/``, ``preprompts/`` …) or
   named for prompts (``system_prompt.txt``);
@@ -87,6 +87,11 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
     suffix = suffixes[-1] if suffixes else ""
     if suffix in (".py", ".pyi"):
         return "python"
+    if suffix == ".ipynb":
+        head = read_head() if read_head else ""
+        # Only a notebook whose code could hold a prompt is read: the cheap signs the Python prefilter uses.
+        return "notebook" if not read_head or re.search(r"prompt|completions|messages|instructions", head, re.I) \
+            else None
     if suffix in _SKIP_SUFFIXES:
         return None  # images, archives, lock files … (most files of a repository: decided before anything else)
     if suffix in (".prompt", ".prompty") or low.endswith(_CONTRACT_SUFFIXES):

@@ -184,7 +184,8 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
             if prompt.path not in others:
                 others[prompt.path] = LineIndex(read_source(prompt.path)[0] or "")
             result.prompts.append(summarise(prompt, analysis, others[prompt.path]))
-        judged = not hazards_only and analysis.kind == "prompt"
+        # A Jinja file that includes others is only part of what the model sees: its contract is not judged alone.
+        judged = not hazards_only and analysis.kind == "prompt" and not any(inc[3] for inc in prompt.includes)
         structure = judged and (settings.structure_rules == "all" or len(analysis.labelled_parts) >= 2
                                 or (prompt.contract is not None and prompt.contract.path != prompt.path))
         result.prompts[-1]["kind"] = analysis.kind
@@ -261,6 +262,24 @@ def lint_document(path: str, text: str, settings: Settings, kind: str | None = N
 # --- parallel run with cache ---------------------------------------------------
 
 _WORKER_SETTINGS: Settings | None = None
+
+#: Small inputs that make a process import the extractors and compile the vocabulary's patterns (see _warm_up).
+_WARM_UP = {
+    "python": 'SYSTEM_PROMPT = "You are a bot. Answer in JSON: {\\"a\\": 1}."\n'
+              'def ask(client, q):\n    p = f"Task: {q}"\n'
+              '    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": p}])\n',
+    "text": "Context: notes.\nTask: summarise {{ notes }}.\nOutput: JSON.\nStop when done.\n",
+    "yaml": "prompts:\n  - name: a\n    template: Summarise {text}.\n",
+}
+
+
+def _warm_up(settings: Settings, kinds: set[str]) -> None:
+    """Lint a tiny input of each kind in this process before the worker pool
+    forks, so the workers inherit imported extractors and compiled patterns
+    instead of each paying for them (on two cores that was a second per run)."""
+    for kind, text in _WARM_UP.items():
+        if kind in kinds:
+            lint_text(f"warm-up.{kind}", text, settings, kind)
 
 
 def _init_worker(settings: Settings) -> None:
@@ -418,6 +437,7 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     if workers > 1 and len(todo) >= 64:
         size = max(8, len(todo) // (workers * 8))
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+        _warm_up(settings, {kind for _, kind, _, _ in todo})
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings,)) as pool:
             for batch_results in pool.map(_work, batches):
                 for r in batch_results:
@@ -433,7 +453,20 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
             else:
                 stats.pop(display, None)
         _save_cache(cpath, cache)
+    _link_files([results[d] for d, _ in files])
     return Report([results[d] for d, _ in files], cached, texts)
+
+
+def _link_files(results: list[FileResult]) -> None:
+    """Across files: a prompt file another one includes (``composed_of`` holds its
+    path) lists the includer in its ``composed_into`` (prompt summaries only)."""
+    by_id = {p["id"]: p for r in results for p in r.prompts}
+    for r in results:
+        for p in r.prompts:
+            for piece in p.get("composed_of", ()):
+                target = by_id.get(piece)
+                if target is not None and target is not p and p["id"] not in target["composed_into"]:
+                    target["composed_into"].append(p["id"])
 
 
 # --- fixes ----------------------------------------------------------------------

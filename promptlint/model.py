@@ -375,6 +375,11 @@ class Prompt:
     #: instructions in a prompt-named class or function, or a prompt catalogue), ``marker`` (a
     #: ``# promptlint: prompt`` comment) or ``file`` (a prompt file).
     found_by: str = "file"
+    #: Templates a Jinja prompt file pulls in (``{% include %}``, ``{% extends %}``, ``{% import %}``,
+    #: ``{% from … import %}``): ``(name, text start, text end, path or None)``, offsets into the message text of
+    #: the quoted name; the path is where the name resolves (its folder or a folder above, within the project),
+    #: ``None`` when no such file exists.
+    includes: list[tuple[str, int, int, str | None]] = field(default_factory=list)
 
     @property
     def main(self) -> Message:

@@ -307,3 +307,45 @@ def test_newer_python_syntax_is_not_a_parse_error(tmp_path: Path) -> None:
     settings = load_settings([str(path)])
     (result,) = lint_paths([str(path)], settings, use_cache=False).results
     assert not [f for f in result.findings if f.code == "PL900"]
+
+
+def test_jinja_include_is_followed_and_a_missing_one_reported(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "system_prompt.j2").write_text("You are a coding agent. Fix the bug.\n", encoding="utf-8")
+    (prompts / "long_horizon.j2").write_text(
+        '{% include "system_prompt.j2" %}\n{% include "planning.j2" %}\nTrack every task.\n', encoding="utf-8")
+    settings = load_settings([str(tmp_path)])
+    report = lint_paths([str(prompts)], settings, use_cache=False)
+    by_name = {Path(p["id"]).name: p for r in report.results for p in r.prompts}
+    includer, included = by_name["long_horizon.j2"], by_name["system_prompt.j2"]
+    assert [Path(x).name for x in includer["composed_of"]] == ["system_prompt.j2"]
+    assert [Path(x).name for x in included["composed_into"]] == ["long_horizon.j2"]
+    assert includer["checks"] == "hazards"  # only part of what the model sees
+    (missing,) = [f for r in report.results for f in r.findings if f.code == "PL208"]
+    assert Path(missing.path).name == "long_horizon.j2"
+    assert (missing.span.start.line, missing.span.start.column) == (2, 13)
+    assert "planning.j2" in missing.message
+
+
+def test_notebook_code_cells_are_python_with_notebook_positions(tmp_path: Path) -> None:
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# A prompt demo\n", "SYSTEM_PROMPT = 'no'"]},
+            {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
+             "source": ["%pip install openai\n", "SYSTEM_PROMPT = \"You are a tutor. Explain the answer.\"\n"]},
+            {"cell_type": "code", "metadata": {}, "execution_count": 2, "outputs": [],
+             "source": "%%bash\necho 'You are not Python'\n"},
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }
+    path = tmp_path / "demo.ipynb"
+    text = json.dumps(notebook, indent=1)
+    path.write_text(text, encoding="utf-8")
+    settings = load_settings([str(path)])
+    (result,) = lint_paths([str(path)], settings, use_cache=False).results
+    (p,) = result.prompts
+    assert p["id"].endswith("::SYSTEM_PROMPT")
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "You are a tutor" in ln)
+    column = text.splitlines()[line - 1].index('\\"You') + 1
+    assert (p["line"], p["column"]) == (line, column)

@@ -15,6 +15,8 @@ Case file format (unknown or duplicate keys anywhere fail the run)::
           ...
         configs:                  # optional: settings for this case only
           labels: {task: [Auftrag]}
+        files:                    # optional: other files of the project, path -> text
+          prompts/base.j2: "You are a support agent."
         known_bug:                # optional: a product bug this case shows
           check: no-fix
           reason: what is wrong, where
@@ -62,7 +64,7 @@ from promptlint.extract import kind_for_path
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 FILE_KEYS = {"rule", "cases"}
-CASE_KEYS = {"name", "file", "pass_str", "fail_str", "violations", "fix_str", "configs", "known_bug"}
+CASE_KEYS = {"name", "file", "files", "pass_str", "fail_str", "violations", "fix_str", "configs", "known_bug"}
 VIOLATION_KEYS = {"line", "column", "end_line", "end_column", "message_contains"}
 CHECKS = ("pass", "violations", "end", "fix", "fix-passes", "no-fix")
 APPLIED = ("safe", "unsafe")
@@ -236,6 +238,9 @@ def test_rule_case(rule: str, case: dict, tmp_path, monkeypatch) -> None:  # noq
     assert r is not None, f"unknown rule {rule!r}"
     fix_settings = settings([rule])
     name = case.get("file", "prompt.txt")
+    for extra, body in (case.get("files") or {}).items():  # other files of the project the case needs
+        (tmp_path / extra).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / extra).write_text(body, "utf-8")
     check = _Checks(case)
 
     def hits_in(text: str) -> list:

@@ -28,6 +28,7 @@ CHECK_KINDS: dict[str, str] = {
     "empty": "empty",
     "contract": "serving",
     "todo-part": "todo",
+    "includes": "includes",
 }
 #: A rule with ``check: engine`` is reported by the engine itself (``parse-error``,
 #: ``unused-suppression``): it has no check module.

@@ -32,6 +32,10 @@ def extract(path: str, text: str, kind: str, settings, index: LineIndex | None =
         from .contract_file import extract_contract
 
         return extract_contract(path, text, index, settings, extract)
+    if kind == "notebook":
+        from .notebook import extract_notebook
+
+        return extract_notebook(path, text, index, settings)
     if kind in ("json", "yaml"):
         from .structured import extract_structured
 

@@ -37,13 +37,15 @@ class Extraction:
 
 
 def kind_for_path(path: str) -> str:
-    """The extractor kind for ``path``: python, prompty, contract, json, yaml or text."""
+    """The extractor kind for ``path``: python, notebook, prompty, contract, json, yaml or text."""
     p = PurePath(path)
     suffix = p.suffix.lower()
     if p.name.lower().endswith((".contract.yaml", ".contract.yml", ".contracts.yaml", ".contracts.yml")):
         return "contract"
     if suffix in (".py", ".pyi"):
         return "python"
+    if suffix == ".ipynb":
+        return "notebook"
     if suffix == ".prompty":
         return "prompty"
     if suffix == ".json":

@@ -92,7 +92,7 @@ def _declarations(text: str, raw: str, front: dict) -> list[Declaration] | None:
 
     li = _LI(text)
     try:
-        root = yaml.compose(raw, Loader=yaml.SafeLoader)
+        root = yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return None
     out: list[Declaration] = []

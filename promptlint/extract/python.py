@@ -214,8 +214,11 @@ def _plainly_no_text(rest: str) -> bool:
         return False
     if sum(code.count(c) for c in "([{") != sum(code.count(c) for c in ")]}"):
         return False
-    bare = code.strip().rstrip(",").strip()
-    if "+" in code or "%" in code or (re.fullmatch(r"[A-Za-z_][\w.]*", bare) and bare not in ("None", "True", "False")):
+    if code.count('"') % 2 or code.count("'") % 2:
+        return False  # a quote left open (or an apostrophe inside a string): let the parser decide
+    bare = code.strip()
+    alias = re.fullmatch(r"[A-Za-z_][\w.]*", bare) and bare not in ("None", "True", "False")
+    if "+" in code or "%" in code or alias:
         return False  # ``BASE + TAIL`` or an alias: the text may be written in the constants it names
     return _WORDY_STRING.search(code) is None
 
@@ -367,6 +370,9 @@ class _Collector:
         self.classes: dict[tuple[tuple[str, ...], str], object] = {}
         self.class_scopes: set[tuple[str, ...]] = set()
         self.self_attrs: dict[tuple[tuple[str, ...], str], _Assignment] = {}
+        # Keyword arguments with prompt names (``ChatAgent(system_message="You are …")``): (call, stmt, kw, scope).
+        self.kwargs: list[tuple[object, object, object, tuple[str, ...]]] = []
+        self.kwarg_name = re.compile(_name_regex(settings.name_patterns), re.I)
         self._ascii = text.isascii()
         self.wrappers = WRAPPERS | {w.rsplit(".", 1)[-1] for w in getattr(settings, "wrappers", ())}
         # The last name of each call-site pattern ("create", "PromptTemplate"): other calls are skipped at once.
@@ -402,7 +408,8 @@ class _Collector:
         if isinstance(self.site_names, _AnyName):
             return None
         names = sorted(set(self.site_names) | {"format", "append", "extend"})
-        rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(|%")
+        rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(|%|"
+                        + _name_regex(self.settings.name_patterns) + r"[ \t]*=(?!=)", re.I)
         return {self.index.position(m.start()).line for m in rx.finditer(self.text)}
 
     def _touches(self, node) -> bool:  # noqa: ANN001
@@ -505,6 +512,9 @@ class _Collector:
         if last in ("append", "extend") and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             self.appends.setdefault((tuple(scope), func.value.id), []).append((node, stmt))
             return
+        for kw in node.keywords:
+            if kw.arg and self.kwarg_name.fullmatch(kw.arg) and not isinstance(kw.value, ast.Name):
+                self.kwargs.append((node, stmt, kw, tuple(scope)))
         if last is None or (last != "format" and last not in self.site_names):
             return
         callee = dotted_name(node.func)
@@ -945,6 +955,7 @@ class _Builder:
                 taken.add(id(a.stmt))
                 prompts.append(p)
         prompts += self._class_prompts(taken)
+        prompts += self._kwarg_prompts()
         # A second name for text already taken (``format_prompt = self._format_prompt()``, an alias of a
         # constant) is the same prompt: the first one found (call site, function, name, class) stays.
         unique, keys = [], set()
@@ -1013,6 +1024,32 @@ class _Builder:
                     out.append(Prompt(f"{self.path}::{qual}", self.path, qual, [msg], origin="code",
                                       extent=self.col.extent(fdef), found_by="content"))
                     break
+        return out
+
+    def _kwarg_prompts(self) -> list[Prompt]:
+        """Instruction strings passed by a prompt-named keyword to any call that is
+        not a known call site (``ChatAgent(system_message="You are …")``,
+        ``Agent(instructions=…)``): named ``Callee.keyword``."""
+        from .heuristics import reads_as_instructions
+
+        sites = {id(rec.call) for rec in self.col.calls}
+        out = []
+        for call, stmt, kw, scope in self.col.kwargs:
+            if id(call) in sites:
+                continue
+            rough = _ast_text(self.col, kw.value, scope)
+            if rough is None or not reads_as_instructions(rough, self.settings.vocabulary):
+                continue
+            node = self.cst_call_in(call, stmt)
+            value = self._kwarg(node, kw.arg) if node is not None else None
+            msg = self.eval(value, scope) if value is not None else None
+            if msg is None or not reads_as_instructions(msg.text, self.settings.vocabulary):
+                continue
+            self._decide_syntax(msg, None, None)
+            callee = (dotted_name(call.func) or "call").rsplit(".", 1)[-1]
+            name = f"{callee}.{kw.arg}"
+            out.append(Prompt(f"{self.path}::{name}", self.path, name, [msg], origin="code",
+                              extent=self.col.extent(call), found_by="name"))
         return out
 
     def _class_prompts(self, taken: set[int]) -> list[Prompt]:

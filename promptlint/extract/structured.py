@@ -45,6 +45,20 @@ TOP_KEYS = ("system_prompt", "prompt", "template", "instructions", "system", "pr
 DECL_KEYS = ("input_variables", "inputs", "variables", "input")
 
 
+def _compose_all(text: str) -> list:
+    """YAML node trees of ``text``, composed by LibYAML when PyYAML has it (ten
+    times faster; its node marks are the same), else by the pure-Python loader.
+    A document LibYAML refuses is composed again by the pure-Python loader, so an
+    error and its position are always PyYAML's."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return list(yaml.compose_all(text, Loader=fast))
+        except yaml.YAMLError:
+            pass
+    return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+
+
 def is_recorded_traffic(head: str) -> bool:
     """Does ``head`` (a YAML file's first bytes) start a VCR-style cassette of
     recorded HTTP traffic (``interactions:`` holding ``request:`` entries)?"""
@@ -63,7 +77,7 @@ def extract_structured(path: str, text: str, index: LineIndex, settings, kind: s
             result.problems.append(ParseProblem(exc.pos, f"invalid JSON: {exc.msg}"))
             return result
     try:
-        docs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        docs = _compose_all(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if kind == "json":

@@ -6,6 +6,8 @@ top) is not prompt text: it is parsed for promptlint's own keys.
 
 from __future__ import annotations
 
+import os
+
 import re
 from pathlib import PurePath
 
@@ -85,5 +87,41 @@ def extract_text(path: str, text: str, index: LineIndex, settings) -> Extraction
     guessed = not PurePath(path).suffix.lower() in JINJA_SUFFIXES
     msg = Message(body, SourceMap.identity(body_off, len(body)), syntax=syntax, encoding="raw", anchor=body_off,
                   literal_span=(body_off, len(text)), syntax_guessed=guessed)
-    result.prompts.append(Prompt(path, path, None, [msg], origin="file"))
+    prompt = Prompt(path, path, None, [msg], origin="file")
+    if syntax == "jinja":
+        prompt.includes = resolve_includes(path, body)
+        prompt.composed_of = [os.path.normpath(found) for _, _, _, found in prompt.includes if found]
+    result.prompts.append(prompt)
     return result
+
+
+_INCLUDE = re.compile(r"""\{%-?\s*(?:include|extends|import|from)\s+(["'])([^"'{}%]+)\1(?P<rest>[^%]*)%\}""")
+
+
+def resolve_includes(path: str, body: str) -> list[tuple[str, int, int, str | None]]:
+    """The templates Jinja ``body`` (of the file at ``path``) includes, extends or
+    imports by a literal name, each as ``(name, start, end, resolved path)``
+    (offsets of the name in ``body``). A name is looked up the way a
+    ``FileSystemLoader`` rooted at the file's folder or at a folder above it
+    would find it (up to six levels, not above the folder holding ``.git``);
+    ``None`` when there is no such file. ``ignore missing`` names are left out."""
+    out = []
+    for m in _INCLUDE.finditer(body):
+        if "ignore missing" in m.group("rest"):
+            continue
+        name = m.group(2).strip()
+        found = None
+        folder = os.path.dirname(path) or "."
+        for _ in range(7):
+            candidate = os.path.join(folder, name)
+            if os.path.isfile(candidate):
+                found = candidate
+                break
+            if os.path.isdir(os.path.join(folder, ".git")):
+                break
+            parent = os.path.dirname(os.path.abspath(folder))
+            if parent == os.path.abspath(folder):
+                break
+            folder = os.path.relpath(parent) if not os.path.isabs(path) else parent
+        out.append((name, m.start(2), m.end(2), found))
+    return out

@@ -1,0 +1,134 @@
+"""Jupyter notebooks (``.ipynb``): the code cells are one Python module.
+
+The cells' ``source`` strings (nbformat 4: a list of lines, or one string) are
+joined in cell order into a virtual module that the Python extractor reads;
+every offset it returns is mapped back to the JSON string in the notebook
+file, so findings point at the notebook's own line and column. IPython line
+magics and shell escapes (``%pip …``, ``!ls``) are read as comments, and a cell
+that starts with a cell magic (``%%bash``) is left out. Prompts found in a
+notebook carry no fixes: writing into a JSON-encoded source line is not done.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import yaml
+
+from ..model import Declaration, LineIndex, SourceMap, Span
+from .align import align
+from .base import Extraction, ParseProblem
+
+
+def extract_notebook(path: str, text: str, index: LineIndex, settings) -> Extraction:  # noqa: ANN001
+    """Prompts in the code cells of notebook ``text`` (see module docstring)."""
+    from .python import extract_python
+
+    result = Extraction(comment_style="none")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        result.problems.append(ParseProblem(exc.pos, f"invalid notebook JSON: {exc.msg}"))
+        return result
+    try:
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return result  # valid JSON that YAML cannot position (tabs, C1 controls): nothing to map back to
+    virtual, starts, ends = _module(text, root)
+    if not virtual.strip():
+        return result
+    vindex = LineIndex(virtual)
+    inner = extract_python(path, virtual, vindex, settings)
+
+    def at(off: int) -> int:
+        return starts[off] if off < len(starts) else (ends[-1] if ends else 0)
+
+    def span(s: Span) -> Span:
+        a = at(vindex.offset(s.start))
+        b = at(vindex.offset(s.end)) if s.end != s.start else a
+        return Span(index.position(a), index.position(max(a, b)))
+
+    for problem in inner.problems:
+        result.problems.append(ParseProblem(at(problem.offset), problem.message))
+    for prompt in inner.prompts:
+        for msg in prompt.messages:
+            origins = {}
+            for o in msg.source_map.origins:
+                if o is not None and id(o) not in origins:
+                    origins[id(o)] = replace(o, start=at(o.start), end=at(max(o.start, o.end - 1)) + 1)
+            msg.source_map = SourceMap([at(x) for x in msg.source_map.starts],
+                                       [at(max(0, x - 1)) + 1 for x in msg.source_map.ends],
+                                       [origins.get(id(o)) if o is not None else None for o in msg.source_map.origins])
+            msg.anchor = at(msg.anchor)
+            msg.literal_span = None
+            msg.encoding = None  # never rewritten (see module docstring)
+        if prompt.extent is not None:
+            prompt.extent = (at(prompt.extent[0]), at(max(prompt.extent[0], prompt.extent[1] - 1)) + 1)
+        if prompt.declarations is not None:
+            prompt.declarations = [Declaration(d.name, span(d.span), d.used_outside) for d in prompt.declarations]
+        if prompt.sampling is not None and "temperature" in prompt.sampling:
+            value, tspan = prompt.sampling["temperature"]
+            prompt.sampling = {**prompt.sampling, "temperature": (value, span(tspan))}
+        result.prompts.append(prompt)
+    return result
+
+
+def _module(text: str, root) -> tuple[str, list[int], list[int]]:  # noqa: ANN001
+    """The virtual module of the code cells and, per character, the file offsets
+    it starts and ends at."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    cells = _get(root, "cells")
+    for cell in getattr(cells, "value", []) if isinstance(cells, yaml.SequenceNode) else []:
+        kind = _get(cell, "cell_type")
+        if not isinstance(kind, yaml.ScalarNode) or kind.value != "code":
+            continue
+        source = _get(cell, "source")
+        lines = source.value if isinstance(source, yaml.SequenceNode) else [source] if source is not None else []
+        chars: list[tuple[str, int, int]] = []
+        for node in lines:
+            if not isinstance(node, yaml.ScalarNode) or node.style != '"':
+                continue
+            start, end = node.start_mark.index + 1, node.end_mark.index
+            smap = align(str(node.value), text, 0, start, end)
+            chars += [(c, smap.starts[i], smap.ends[i]) for i, c in enumerate(str(node.value))]
+        code = "".join(c for c, _, _ in chars)
+        if code.lstrip().startswith("%%"):
+            continue  # a cell magic: the cell is not Python
+        code = _magics_as_comments(code)
+        if out and not out[-1].endswith("\n"):
+            out.append("\n")
+            starts.append(ends[-1] if ends else 0)
+            ends.append(ends[-1] if ends else 0)
+        out.append(code)
+        starts += [s for _, s, _ in chars]
+        ends += [e for _, _, e in chars]
+        if chars:
+            out.append("\n")
+            starts.append(chars[-1][2])
+            ends.append(chars[-1][2])
+    return "".join(out), starts, ends
+
+
+def _magics_as_comments(code: str) -> str:
+    """``code`` with each IPython line magic or shell escape turned into a comment
+    of the same length (``%pip install x`` → ``#pip install x``)."""
+    lines = code.split("\n")
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        if stripped[:1] in ("%", "!"):
+            pad = len(line) - len(stripped)
+            lines[i] = line[:pad] + "#" + stripped[1:]
+    return "\n".join(lines)
+
+
+def _get(node, key: str):  # noqa: ANN001, ANN202
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            return v
+    return None
+
