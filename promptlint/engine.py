@@ -433,6 +433,18 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
             cached += 1
         else:
             todo.append((display, kind, text, hazards))
+    # A Python file the extractor's prefilter drops (most of a code base) has no prompt and, without a
+    # ``promptlint`` comment, no finding either: it is settled here instead of being sent to a worker.
+    from .extract.python import needs_parse
+
+    kept = []
+    for item in todo:
+        display, kind, text, _ = item
+        if kind == "python" and "promptlint" not in text and not needs_parse(text, settings):
+            results[display] = FileResult(display, comment_styles=("hash",))
+        else:
+            kept.append(item)
+    todo = kept
     workers = jobs or os.cpu_count() or 1
     if workers > 1 and len(todo) >= 64:
         size = max(8, len(todo) // (workers * 8))

@@ -4,8 +4,10 @@ The cells' ``source`` strings (nbformat 4: a list of lines, or one string) are
 joined in cell order into a virtual module that the Python extractor reads;
 every offset it returns is mapped back to the JSON string in the notebook
 file, so findings point at the notebook's own line and column. IPython line
-magics and shell escapes (``%pip …``, ``!ls``) are read as comments, and a cell
-that starts with a cell magic (``%%bash``) is left out. Prompts found in a
+magics and shell escapes (``%pip …``, ``!ls``) are read as comments; a cell
+that starts with a cell magic (``%%bash``) or does not parse as Python
+(IPython automagic such as ``pip install x``) is left out, so a notebook gets
+no syntax-error findings. Prompts found in a
 notebook carry no fixes: writing into a JSON-encoded source line is not done.
 """
 
@@ -98,6 +100,8 @@ def _module(text: str, root) -> tuple[str, list[int], list[int]]:  # noqa: ANN00
         if code.lstrip().startswith("%%"):
             continue  # a cell magic: the cell is not Python
         code = _magics_as_comments(code)
+        if not _parses(code):
+            continue  # IPython-only syntax (automagic ``pip install x``, ``obj?``) or a broken cell: not linted
         if out and not out[-1].endswith("\n"):
             out.append("\n")
             starts.append(ends[-1] if ends else 0)
@@ -110,6 +114,20 @@ def _module(text: str, root) -> tuple[str, list[int], list[int]]:  # noqa: ANN00
             starts.append(chars[-1][2])
             ends.append(chars[-1][2])
     return "".join(out), starts, ends
+
+
+def _parses(code: str) -> bool:
+    """Does ``code`` (one cell) parse as Python?"""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _magics_as_comments(code: str) -> str:

@@ -112,7 +112,7 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
     import warnings
 
     result = Extraction(comment_style="hash")
-    if not _needs_parse(text, settings):
+    if not needs_parse(text, settings):
         return result
     try:
         with warnings.catch_warnings():
@@ -135,7 +135,7 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
     return result
 
 
-def _needs_parse(text: str, settings) -> bool:  # noqa: ANN001
+def needs_parse(text: str, settings) -> bool:  # noqa: ANN001
     """Cheap check before any parsing: a call site or marker, or an assignment to
     a prompt-named target whose value is not a one-line string that plainly is
     not instructions (``ERROR_TEMPLATE = "Could not open {path}"``)."""
