@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import Analysis, analyse
-from .checks import ENGINE_KIND, CheckContext, get_check
+from .checks import ENGINE_KIND, FILE_KINDS, CheckContext, get_check
 from .config import Settings
 from .extract import extract
 from .model import PART_NAMES, Finding, LineIndex, Prompt, Span
@@ -191,6 +191,8 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
         result.prompts[-1]["kind"] = analysis.kind
         result.prompts[-1]["checks"] = "all" if structure else ("free-form" if judged else "hazards")
         for rule in rules:
+            if rule.check in FILE_KINDS:
+                continue  # run once for the file below
             if not judged and rule.judges_contract:
                 continue
             if hazards_only and rule.skipped_on_test_data:
@@ -204,6 +206,17 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
             ctx = CheckContext(analysis, rule, index, path, settings.ruleset, others, layout=settings.layout)
             get_check(rule.check)(ctx)
             result.findings.extend(ctx.findings)
+    if extraction.calls and not in_sample_folder(path):
+        from .checks.serving_calls import findings as call_findings
+
+        for rule in rules:
+            if rule.check not in FILE_KINDS or (hazards_only and rule.skipped_on_test_data):
+                continue
+            for span, fields in call_findings(rule, extraction.calls, index):
+                f = _file_finding(settings, path, span, rule.name, **fields)
+                if f:
+                    f.fingerprint_text = f"{rule.code} {fields}"
+                    result.findings.append(f)
     styles = {"hash": ("hash",), "jinja": ("jinja",), "html": ("html", "jinja"), "none": ()}[extraction.comment_style]
     if extraction.comment_style == "none" and any(m.syntax == "jinja" for p in extraction.prompts for m in p.messages):
         styles = ("jinja",)
@@ -294,6 +307,18 @@ def _work(batch: list[tuple[str, str, str, bool]]) -> list[FileResult]:
 
 #: Folder names whose files are test data by default (see :func:`in_test_folder`).
 TEST_FOLDERS = frozenset({"test", "tests", "testing", "__tests__", "fixtures", "testdata", "test_data"})
+
+
+#: Folders of code shown to readers rather than served (see :func:`in_sample_folder`).
+SAMPLE_FOLDERS = frozenset({"examples", "example", "demos", "demo", "docs", "doc", "cookbooks", "cookbook",
+                            "notebooks", "samples", "sample", "tutorials", "tutorial"})
+
+
+def in_sample_folder(path: str) -> bool:
+    """Is ``path`` (as displayed, relative to where promptlint runs) in a folder of
+    example or documentation code (:data:`SAMPLE_FOLDERS`)? The serving rules
+    (output caps, timeouts) judge code that serves users and do not run there."""
+    return bool({p.lower() for p in Path(path).parts[:-1]} & SAMPLE_FOLDERS)
 
 
 def in_test_folder(display: str, named: list[str], settings: Settings) -> bool:

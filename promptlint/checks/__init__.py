@@ -29,7 +29,11 @@ CHECK_KINDS: dict[str, str] = {
     "contract": "serving",
     "todo-part": "todo",
     "includes": "includes",
+    "serving-call": "serving_calls",
 }
+#: Kinds that run once per file on the extractor's call facts rather than per prompt (see
+#: :mod:`promptlint.checks.serving_calls`).
+FILE_KINDS = frozenset({"serving-call"})
 #: A rule with ``check: engine`` is reported by the engine itself (``parse-error``,
 #: ``unused-suppression``): it has no check module.
 ENGINE_KIND = "engine"

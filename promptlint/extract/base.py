@@ -21,6 +21,25 @@ class ParseProblem:
 
 
 @dataclass
+class CallFact:
+    """An LLM API call or client construction seen in code, for the serving rules.
+
+    ``kind`` is ``call`` (a request: ``chat.completions.create``, ``messages.create``,
+    ``litellm.completion`` …) or ``client`` (``OpenAI()``, ``Anthropic()``,
+    ``ChatOpenAI()`` …); ``name`` the dotted callee as written; ``start``/``end``
+    the file offsets of the callee; ``keywords`` the keyword-argument names
+    given; ``splat`` is true when ``**kwargs`` may give more.
+    """
+
+    kind: str
+    name: str
+    start: int
+    end: int
+    keywords: frozenset[str]
+    splat: bool
+
+
+@dataclass
 class Extraction:
     """What an extractor found in one file.
 
@@ -34,6 +53,8 @@ class Extraction:
     front_matter: dict | None = None
     comment_style: str = "none"
     only_checks: tuple[str, ...] | None = None
+    #: LLM calls and client constructions of a Python file (see :class:`CallFact`).
+    calls: list[CallFact] = field(default_factory=list)
 
 
 def kind_for_path(path: str) -> str:

@@ -63,3 +63,20 @@ def call_sites_from_config(entries: list[dict]) -> tuple[CallSite, ...]:
         else:
             out.append(CallSite(e["callee"], "text", user=(str(arg or "prompt"),)))
     return tuple(out)
+
+
+#: Client and chat-model classes whose constructor sets the request timeout, with the library and its default
+#: timeout in seconds when none is given: openai-python and anthropic-sdk-python both default to
+#: ``httpx.Timeout(600, connect=5.0)`` (``DEFAULT_TIMEOUT`` in their ``_constants.py``); LangChain's
+#: ``ChatOpenAI`` passes ``timeout=None`` through to the openai client, so its default is the same.
+CLIENT_TIMEOUTS: dict[str, tuple[str, int]] = {
+    "OpenAI": ("openai", 600), "AsyncOpenAI": ("openai", 600), "AzureOpenAI": ("openai", 600),
+    "AsyncAzureOpenAI": ("openai", 600), "Anthropic": ("anthropic", 600), "AsyncAnthropic": ("anthropic", 600),
+    "ChatOpenAI": ("langchain-openai", 600), "AzureChatOpenAI": ("langchain-openai", 600),
+}
+#: Keyword arguments that set a request timeout (``request_timeout`` is LangChain's alias).
+TIMEOUT_KEYWORDS = frozenset({"timeout", "request_timeout"})
+#: Keyword arguments that cap the output tokens of a request or of a chat model.
+MAX_TOKEN_KEYWORDS = frozenset({"max_tokens", "max_completion_tokens", "max_output_tokens", "max_new_tokens"})
+#: Chat-model classes whose constructor takes the output cap (calls on them pass none).
+CAPPED_MODELS = frozenset({"ChatOpenAI", "AzureChatOpenAI"})

@@ -86,6 +86,9 @@ def _prefilter(settings):  # noqa: ANN001, ANN202
         for site in settings.call_sites:
             parts = site.callee.lstrip("*").split(".")
             sites.add(".".join(parts[-2:]) if len(parts) > 1 else parts[0] + "(")
+        from .callsites import CLIENT_TIMEOUTS
+
+        sites.update(f"{name}(" for name in CLIENT_TIMEOUTS)
         keywords = {p.replace("*", " ").replace("?", " ").replace("_", " ").lower().split()[-1]
                     for p in settings.name_patterns if p.strip("*?_")}
         assign = re.compile(r"^[ \t]*(?:self\.|cls\.)?" + _name_regex(settings.name_patterns)
@@ -128,6 +131,7 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
         return result
     collector = _Collector(text, index, settings)
     collector.collect(tree)
+    result.calls = collector.facts
     try:
         result.prompts = _Builder(path, text, index, settings, collector).build()
     except _SnippetError as exc:
@@ -376,7 +380,10 @@ class _Collector:
         self._ascii = text.isascii()
         self.wrappers = WRAPPERS | {w.rsplit(".", 1)[-1] for w in getattr(settings, "wrappers", ())}
         # The last name of each call-site pattern ("create", "PromptTemplate"): other calls are skipped at once.
-        self.site_names = {s.callee.rsplit(".", 1)[-1] for s in settings.call_sites}
+        from .callsites import CLIENT_TIMEOUTS
+
+        self.site_names = {s.callee.rsplit(".", 1)[-1] for s in settings.call_sites} | set(CLIENT_TIMEOUTS)
+        self.facts: list = []  # CallFact of each LLM request and client construction
         if any(any(ch in n for ch in "*?[") for n in self.site_names):
             self.site_names = _AnyName()
 
@@ -522,7 +529,17 @@ class _Collector:
             return
         if isinstance(node.func, ast.Attribute) and node.func.attr == "format" and isinstance(node.func.value, ast.Name):
             self.format_calls.setdefault(node.func.value.id, []).append(node)
+        from .callsites import CLIENT_TIMEOUTS
+
         site = _site_for(self.settings.call_sites, callee)
+        if last in CLIENT_TIMEOUTS or (site is not None and site.kind != "template" and not site.template_syntax):
+            from .base import CallFact
+
+            start = self.offset(node.func.lineno, node.func.col_offset)
+            end = self.offset(node.func.end_lineno, node.func.end_col_offset)
+            self.facts.append(CallFact("client" if last in CLIENT_TIMEOUTS else "call", callee, start, end,
+                                       frozenset(k.arg for k in node.keywords if k.arg),
+                                       any(k.arg is None for k in node.keywords)))
         if site is None:
             return
         target = None
