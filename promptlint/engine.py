@@ -190,9 +190,12 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
                                 or (prompt.contract is not None and prompt.contract.path != prompt.path))
         result.prompts[-1]["kind"] = analysis.kind
         result.prompts[-1]["checks"] = "all" if structure else ("free-form" if judged else "hazards")
+        sample = in_sample_folder(path)
         for rule in rules:
             if rule.check in FILE_KINDS:
                 continue  # run once for the file below
+            if sample and rule.check in SAMPLE_SKIPPED:
+                continue
             if not judged and rule.judges_contract:
                 continue
             if hazards_only and rule.skipped_on_test_data:
@@ -314,10 +317,15 @@ SAMPLE_FOLDERS = frozenset({"examples", "example", "demos", "demo", "docs", "doc
                             "notebooks", "samples", "sample", "tutorials", "tutorial"})
 
 
+#: Check kinds that judge served code or real data and do not run in sample folders.
+SAMPLE_SKIPPED = frozenset({"serving-call", "personal-data"})
+
+
 def in_sample_folder(path: str) -> bool:
     """Is ``path`` (as displayed, relative to where promptlint runs) in a folder of
     example or documentation code (:data:`SAMPLE_FOLDERS`)? The serving rules
-    (output caps, timeouts) judge code that serves users and do not run there."""
+    (output caps, timeouts) judge code that serves users and the personal-data rule
+    real data: they do not run there (:data:`SAMPLE_SKIPPED`)."""
     return bool({p.lower() for p in Path(path).parts[:-1]} & SAMPLE_FOLDERS)
 
 

@@ -30,6 +30,9 @@ CHECK_KINDS: dict[str, str] = {
     "todo-part": "todo",
     "includes": "includes",
     "serving-call": "serving_calls",
+    "secrets": "secrets",
+    "personal-data": "personal",
+    "contradictions": "contradictions",
 }
 #: Kinds that run once per file on the extractor's call facts rather than per prompt (see
 #: :mod:`promptlint.checks.serving_calls`).
