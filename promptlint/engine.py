@@ -473,7 +473,7 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     kept = []
     for item in todo:
         display, kind, text, _ = item
-        if kind == "python" and "promptlint" not in text and not needs_parse(text, settings):
+        if kind == "python" and "promptlint" not in text and not needs_parse(text, settings, display):
             results[display] = FileResult(display, comment_styles=("hash",))
         else:
             kept.append(item)

@@ -349,3 +349,91 @@ def test_notebook_code_cells_are_python_with_notebook_positions(tmp_path: Path) 
     line = next(i for i, ln in enumerate(text.splitlines(), 1) if "You are a tutor" in ln)
     column = text.splitlines()[line - 1].index('\\"You') + 1
     assert (p["line"], p["column"]) == (line, column)
+
+
+def test_template_named_constant_with_placeholders_and_no_instructions(tmp_path: Path) -> None:
+    got = found(tmp_path, "design.py", '''
+        NEW_REQ_TEMPLATE = """
+        ### Legacy Content
+        {old_design}
+
+        ### New Requirements
+        {context}
+        """
+        ERROR_TEMPLATE = "Could not open the file"
+    ''')
+    assert list(got) == ["NEW_REQ_TEMPLATE"]
+    assert got["NEW_REQ_TEMPLATE"]["placeholders"] == ["old_design", "context"]
+
+
+def test_instruction_keyword_and_system_msgs_list(tmp_path: Path) -> None:
+    got = found(tmp_path, "nodes.py", '''
+        QUESTIONS = ActionNode(key="Questions", expected_type=list[str],
+                               instruction="Role: You are an interviewer. List five questions about the resume.")
+
+        async def summarize(llm, readme):
+            return await llm.aask(readme, system_msgs=["You are a tool that summarizes a README.",
+                                                       "Answer in three sentences."])
+    ''')
+    assert set(got) == {"ActionNode.instruction", "aask.system_msgs"}
+    assert got["ActionNode.instruction"]["line"] == 2
+
+
+def test_prompt_attribute_of_another_object(tmp_path: Path) -> None:
+    got = found(tmp_path, "plan.py", '''
+        def plan(llm):
+            llm.system_prompt = "You are a planner. Write the development plan as a numbered list."
+            return llm
+    ''')
+    assert list(got) == ["plan.llm.system_prompt"]
+
+
+def test_module_named_for_prompts_is_a_catalogue(tmp_path: Path) -> None:
+    got = found(tmp_path, "app/prompts.py", '''
+        undo_command_reply = "I did `git reset --hard HEAD~1` to discard the last edits. Please wait."
+        run_output = """I ran this command:
+
+        {command}
+
+        And got this output:
+
+        {output}
+        """
+        version = "1.0"
+    ''')
+    assert set(got) == {"undo_command_reply", "run_output"}
+    assert all(p["found_by"] == "content" for p in got.values())
+
+
+def test_few_shot_example_messages_of_a_prompt_class(tmp_path: Path) -> None:
+    got = found(tmp_path, "coders/whole_prompts.py", '''
+        class WholeFilePrompts:
+            example_messages = [
+                dict(role="user", content="Change the greeting to be more casual"),
+                dict(role="assistant", content="Ok, I will:\\n\\n1. Switch the greeting text."),
+            ]
+    ''')
+    p = got["WholeFilePrompts.example_messages"]
+    assert p["messages"] == 2 and p["found_by"] == "content"
+
+
+def test_expected_output_strings_in_tests_are_not_prompts(tmp_path: Path) -> None:
+    got = found(tmp_path, "tests/test_adapter.py", '''
+        def test_format_system_message():
+            expected_system_message = "Your input fields are: question. Answer the question in JSON."
+            assert adapter.format() == expected_system_message
+    ''')
+    assert got == {}
+
+
+def test_template_key_with_a_sentence_and_recorded_messages_in_a_list(tmp_path: Path) -> None:
+    got = found(tmp_path, "config/agent.yaml", '''
+        agent:
+          templates:
+            next_step_no_output_template: |-
+              Your command ran successfully and did not produce any output.
+        lm:
+          - messages:
+              - {role: system, content: "You are a recorded assistant. Answer."}
+    ''')
+    assert list(got) == ["agent.templates.next_step_no_output_template"]

@@ -16,6 +16,13 @@ _ADDRESS = re.compile(r"\b(?:you (?:are|will|must|should|need to|may|can)|act as
                       r"as an? (?:AI|assistant|language model))\b", re.I)
 
 
+def looks_like_code(text: str) -> bool:
+    """Is ``text`` a script (shebang), SQL, a logging format, markup or a URL/path
+    rather than prose?"""
+    t = text.strip()
+    return bool(t.startswith("#!") or _SQL.match(t) or _LOG.search(t) or _MARKUP.match(t) or _URLISH.match(t))
+
+
 def reads_as_instructions(text: str, vocabulary) -> bool:
     """True when ``text`` looks like instructions to a model; ``vocabulary``
     (:class:`~promptlint.sections.Vocabulary`, the configured one) supplies the

@@ -91,9 +91,11 @@ def _prefilter(settings):  # noqa: ANN001, ANN202
         sites.update(f"{name}(" for name in CLIENT_TIMEOUTS)
         keywords = {p.replace("*", " ").replace("?", " ").replace("_", " ").lower().split()[-1]
                     for p in settings.name_patterns if p.strip("*?_")}
-        assign = re.compile(r"^[ \t]*(?:self\.|cls\.)?" + _name_regex(settings.name_patterns)
+        assign = re.compile(r"^[ \t]*(?:[A-Za-z_]\w*\.)?" + _name_regex(settings.name_patterns)
                             + r"[ \t]*(?::[^=\n]*)?=(?!=)", re.M | re.I)
-        found = _PREFILTERS[key] = (tuple(sorted(sites)), tuple(sorted(keywords)), assign)
+        keyword_arg = re.compile(r"\b" + _name_regex(settings.name_patterns + _KWARG_NAMES)
+                                 + r"""[ \t]*=[ \t]*(?:[rRuUfF]{0,2}["']|\[[ \t]*[rRuUfF]{0,2}["'])""", re.I)
+        found = _PREFILTERS[key] = (tuple(sorted(sites)), tuple(sorted(keywords)), assign, keyword_arg)
     return found
 
 
@@ -115,7 +117,7 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
     import warnings
 
     result = Extraction(comment_style="hash")
-    if not needs_parse(text, settings):
+    if not needs_parse(text, settings, path):
         return result
     try:
         with warnings.catch_warnings():
@@ -139,7 +141,7 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
     return result
 
 
-def needs_parse(text: str, settings) -> bool:  # noqa: ANN001
+def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
     """Cheap check before any parsing: a call site or marker, or an assignment to
     a prompt-named target whose value is not a one-line string that plainly is
     not instructions (``ERROR_TEMPLATE = "Could not open {path}"``)."""
@@ -147,9 +149,11 @@ def needs_parse(text: str, settings) -> bool:  # noqa: ANN001
 
     from .heuristics import reads_as_instructions
 
-    sites, keywords, assign = _prefilter(settings)
+    sites, keywords, assign, keyword_arg = _prefilter(settings)
     if any(lit in text for lit in sites) or ("promptlint" in text and MARKER.search(text)):
         return True  # a call site or a marker comment
+    if "prompt" in path.replace("\\", "/").rsplit("/", 1)[-1].lower():
+        return True  # a module named for prompts is read as a catalogue
     low = text.lower()
     if not any(k in low for k in keywords):
         # A class of instruction strings needs no prompt word anywhere: three indented assignments of
@@ -158,6 +162,8 @@ def needs_parse(text: str, settings) -> bool:  # noqa: ANN001
     for m in _PROMPTISH_DEF.finditer(text):
         if _BODY_TEXT.search(text, m.end(), m.end() + 4000):
             return True  # a class or function named for prompts that assigns or returns text soon after
+    if keyword_arg.search(text):
+        return True  # ``ActionNode(instruction="…")``: a prompt-named keyword given text
     for m in assign.finditer(text):
         nl = text.find("\n", m.end())
         rest = text[m.end():nl if nl != -1 else len(text)]
@@ -181,6 +187,12 @@ def needs_parse(text: str, settings) -> bool:  # noqa: ANN001
     return "class " in text and _string_attributes(text, settings.vocabulary) >= 3
 
 
+#: Keyword names that carry prompts besides the name patterns: MetaGPT's ``ActionNode(instruction=…)`` and
+#: ``aask(…, system_msgs=[…])``.
+_KWARG_NAMES = ("instruction", "system_msgs", "*_system_msgs", "system_messages")
+_TEMPLATE_NAME = re.compile(r"(?:template|tmpl|prompt)s?$", re.I)
+_EXPECTED_NAME = re.compile(r"(?:expected|wanted|golden|want)_", re.I)
+_PLACEHOLDER_LIKE = re.compile(r"\{[A-Za-z_]\w*\}|\{\{\s*[A-Za-z_][\w.]*\s*\}\}|\$\{?[A-Za-z_]\w*|%\([A-Za-z_]\w*\)s|\{…\}")
 _BARE_FIELD = re.compile(r"(?<![{$])(?<!f\")(?<!f')\{[A-Za-z_]\w*\}(?!\})")
 _PROMPTISH_DEF = re.compile(
     r"^[ \t]*(?:class|(?:async[ \t]+)?def)[ \t]+(?!test_)\w*(?:prompt|instruction|template|system_?message)", re.I | re.M)
@@ -376,7 +388,7 @@ class _Collector:
         self.self_attrs: dict[tuple[tuple[str, ...], str], _Assignment] = {}
         # Keyword arguments with prompt names (``ChatAgent(system_message="You are …")``): (call, stmt, kw, scope).
         self.kwargs: list[tuple[object, object, object, tuple[str, ...]]] = []
-        self.kwarg_name = re.compile(_name_regex(settings.name_patterns), re.I)
+        self.kwarg_name = re.compile(_name_regex(settings.name_patterns + _KWARG_NAMES), re.I)
         self._ascii = text.isascii()
         self.wrappers = WRAPPERS | {w.rsplit(".", 1)[-1] for w in getattr(settings, "wrappers", ())}
         # The last name of each call-site pattern ("create", "PromptTemplate"): other calls are skipped at once.
@@ -384,6 +396,7 @@ class _Collector:
 
         self.site_names = {s.callee.rsplit(".", 1)[-1] for s in settings.call_sites} | set(CLIENT_TIMEOUTS)
         self.facts: list = []  # CallFact of each LLM request and client construction
+        self.imports: dict[str, str] = {}  # name -> module of ``from module import name``
         if any(any(ch in n for ch in "*?[") for n in self.site_names):
             self.site_names = _AnyName()
 
@@ -431,6 +444,9 @@ class _Collector:
         import ast
 
         for st in body:
+            if isinstance(st, ast.ImportFrom) and st.module:
+                for alias in st.names:
+                    self.imports[alias.asname or alias.name] = st.module
             if isinstance(st, (ast.Assign, ast.AnnAssign)):
                 self._assignment(st, scope, kinds)
             elif isinstance(st, ast.AugAssign) and isinstance(st.op, ast.Add) and isinstance(st.target, ast.Name):
@@ -505,11 +521,25 @@ class _Collector:
                     key = (tuple(scope[:last + 1]), name)
                     if key not in self.self_attrs:
                         self.self_attrs[key] = _Assignment(qual, node, tuple(scope), node.lineno, True, self.extent(node))
+            elif isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and self.kwarg_name.fullmatch(t.attr):
+                # ``llm.system_prompt = "You are …"``: an attribute of another object, set to a prompt
+                name = f"{t.value.id}.{t.attr}"
+                qual = ".".join(scope + (name,)) if in_def else name
+                public = not in_def
             else:
                 continue
             key = (tuple(scope), name)
             if key not in self.assignments:
                 self.assignments[key] = _Assignment(qual, node, tuple(scope), node.lineno, public, self.extent(node))
+
+    def _sdk_class(self, callee: str, last: str) -> bool:
+        """Is ``callee`` (ending in client class ``last``) the SDK's class: reached
+        through the ``openai`` / ``anthropic`` / ``langchain_openai`` module, or
+        imported from it (promptflow's own ``AzureOpenAI`` tool is not)?"""
+        if "." in callee:
+            return callee.split(".", 1)[0] in _SDK_MODULES
+        module = self.imports.get(last)
+        return module is not None and module.split(".", 1)[0] in _SDK_MODULES
 
     def _call(self, node, scope, kinds, stmt) -> None:  # noqa: ANN001
         import ast
@@ -532,12 +562,13 @@ class _Collector:
         from .callsites import CLIENT_TIMEOUTS
 
         site = _site_for(self.settings.call_sites, callee)
-        if last in CLIENT_TIMEOUTS or (site is not None and site.kind != "template" and not site.template_syntax):
+        client = last in CLIENT_TIMEOUTS and self._sdk_class(callee, last)
+        if client or (site is not None and site.kind != "template" and not site.template_syntax):
             from .base import CallFact
 
             start = self.offset(node.func.lineno, node.func.col_offset)
             end = self.offset(node.func.end_lineno, node.func.end_col_offset)
-            self.facts.append(CallFact("client" if last in CLIENT_TIMEOUTS else "call", callee, start, end,
+            self.facts.append(CallFact("client" if client else "call", callee, start, end,
                                        frozenset(k.arg for k in node.keywords if k.arg),
                                        any(k.arg is None for k in node.keywords)))
         if site is None:
@@ -595,7 +626,9 @@ def _ast_text(col: "_Collector", node, scope: tuple[str, ...], depth: int = 0) -
     return None
 
 
+_SDK_MODULES = frozenset({"openai", "anthropic", "langchain_openai", "langchain_community", "langchain"})
 _SITE_MATCHERS: dict = {}
+_NAME_MATCHERS: dict = {}
 
 
 def _site_for(sites: tuple, callee: str):  # noqa: ANN202
@@ -607,6 +640,41 @@ def _site_for(sites: tuple, callee: str):  # noqa: ANN202
             f"(?P<s{i}>{fnmatch.translate(site.callee)[4:-3]})" for i, site in enumerate(sites)), re.S)
     m = rx.fullmatch(callee) or rx.fullmatch("." + callee)
     return sites[int(m.lastgroup[1:])] if m is not None else None
+
+
+def _carries_text(text: str) -> bool:
+    """Is template ``text`` more than a data-formatting pattern: several lines, a
+    placeholder, and four words or more outside its placeholders
+    (``"### Legacy Content\n{old_design}\n### New Requirements\n{context}"``, not
+    ``"{day}: {summary} ({rain_mm} mm)"``)?"""
+    if "\n" not in text.strip() or not _PLACEHOLDER_LIKE.search(text):
+        return False
+    bare = _PLACEHOLDER_LIKE.sub(" ", text)
+    return len(re.findall(r"[^\W\d_]{2,}", bare)) >= 4
+
+
+def _partial_wrapper(node) -> bool:  # noqa: ANN001 - an ast expression
+    """Is ``node`` a call of a prompt class whose ``.format`` fills placeholders
+    partially (camel's ``TextPrompt`` / ``CodePrompt``)?"""
+    import ast
+
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    last = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    return last in ("TextPrompt", "CodePrompt")
+
+
+def _looks_like_message(node) -> bool:  # noqa: ANN001 - an ast expression
+    """Is ``node`` a ``{"role": …, "content": …}`` dict or a ``dict(role=…, content=…)`` call?"""
+    import ast
+
+    if isinstance(node, ast.Dict):
+        keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+        return {"role", "content"} <= keys
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict":
+        return {"role", "content"} <= {k.arg for k in node.keywords}
+    return False
 
 
 class _AnyName:
@@ -972,6 +1040,7 @@ class _Builder:
                 taken.add(id(a.stmt))
                 prompts.append(p)
         prompts += self._class_prompts(taken)
+        prompts += self._module_prompts(taken)
         prompts += self._kwarg_prompts()
         # A second name for text already taken (``format_prompt = self._format_prompt()``, an alias of a
         # constant) is the same prompt: the first one found (call site, function, name, class) stays.
@@ -998,9 +1067,13 @@ class _Builder:
         local of a function is named ``function.NAME``."""
         from .heuristics import reads_as_instructions
 
+        templated = bool(_TEMPLATE_NAME.search(name)) and not _EXPECTED_NAME.match(name)
+        if _EXPECTED_NAME.match(name) and not marked:
+            return None  # ``expected_system_message``: a test's wanted output, compared, never sent
         if not marked:
             rough = _ast_text(self.col, a.stmt.value, a.scope)
-            if rough is None or not reads_as_instructions(rough, self.settings.vocabulary):
+            if rough is None or not (reads_as_instructions(rough, self.settings.vocabulary)
+                                     or (templated and _PLACEHOLDER_LIKE.search(rough))):
                 return None  # screened with ast: libcst never parses the statement
         msg = self.eval(self.value_of(a), a.scope)
         if msg is None:
@@ -1008,11 +1081,16 @@ class _Builder:
         formatted = bool(self.col.format_calls.get(name))
         # ``NAME.format(...)`` in the module decides the dialect ({{{{ is then two escaped braces, not Mustache).
         self._decide_syntax(msg, name, "format" if formatted and msg.syntax != "fstring" else None)
-        if not marked and not reads_as_instructions(msg.text, self.settings.vocabulary):
+        # A prompt-named string that reads as instructions, or a template-named one with placeholders
+        # (``NEW_REQ_TEMPLATE = "### Legacy\n{old_design}"``: a prompt template that carries data).
+        if not marked and not (reads_as_instructions(msg.text, self.settings.vocabulary)
+                               or (templated and msg.syntax != "plain" and _carries_text(msg.text))):
             return None
         # An f-string that is ``.format``ed later is two templates in one (its ``{{`` became ``{`` at definition,
         # its ``{expr}`` are values by then): promptlint does not model that, so it judges no placeholders there.
         declarations = None if msg.syntax == "fstring" else self._format_declarations(name)
+        if _partial_wrapper(a.stmt.value):
+            declarations = None  # camel's TextPrompt.format fills what it is given and keeps the rest for later
         qual = a.name if a.public else ".".join(a.scope + (name,))
         return Prompt(f"{self.path}::{qual}", self.path, qual, [msg], declarations=declarations, origin="code",
                       extent=a.extent, found_by=found_by)
@@ -1043,6 +1121,63 @@ class _Builder:
                     break
         return out
 
+    def _example_conversations(self, cname: str, attrs: list, taken: set[int]) -> list[Prompt]:
+        """Few-shot conversations held by a prompt class (aider's ``example_messages
+        = [dict(role="user", content=…), …]``): one prompt per list of role
+        messages, its messages those of the list."""
+        import ast
+
+        out = []
+        for name, a in attrs:
+            value = a.stmt.value
+            if not isinstance(value, (ast.List, ast.Tuple)) or not value.elts:
+                continue
+            if not all(_looks_like_message(e) for e in value.elts):
+                continue
+            node = self.value_of(a)
+            messages = []
+            for el in getattr(node, "elements", []):
+                messages += self._message_element(el.value, a.scope)
+            if not messages:
+                continue
+            for m in messages:
+                self._decide_syntax(m, None, None)
+            taken.add(id(a.stmt))
+            out.append(Prompt(f"{self.path}::{a.name}", self.path, a.name, messages, primary=primary_index(messages),
+                              origin="code", extent=a.extent, found_by="content"))
+        return out
+
+    def _module_prompts(self, taken: set[int]) -> list[Prompt]:
+        """A module named for prompts (``prompts.py``, ``coder_prompts.py``) is a
+        prompt catalogue: each of its module-level strings that reads as
+        instructions, is a multi-line template with placeholders, or is a
+        sentence of six words or more is a prompt."""
+        from .heuristics import reads_as_instructions
+
+        if not re.search(r"prompt", self.path.replace("\\", "/").rsplit("/", 1)[-1], re.I):
+            return []
+        out = []
+        for (scope, name), a in self.col.assignments.items():
+            if scope or id(a.stmt) in taken or a.name in self.consumed or name.startswith("__"):
+                continue
+            rough = _ast_text(self.col, a.stmt.value, scope)
+            if rough is None or len(re.findall(r"[^\W\d_]{2,}", rough)) < 3:
+                continue
+            from .heuristics import looks_like_code
+
+            sentence = len(re.findall(r"[^\W\d_]{2,}", _PLACEHOLDER_LIKE.sub(" ", rough))) >= 6 \
+                and not looks_like_code(rough)
+            if not (reads_as_instructions(rough, self.settings.vocabulary) or _carries_text(rough) or sentence):
+                continue
+            msg = self.eval(self.value_of(a), scope)
+            if msg is None:
+                continue
+            self._decide_syntax(msg, name, "format" if self.col.format_calls.get(name) else None)
+            taken.add(id(a.stmt))
+            out.append(Prompt(f"{self.path}::{a.name}", self.path, a.name, [msg], origin="code", extent=a.extent,
+                              found_by="content"))
+        return out
+
     def _kwarg_prompts(self) -> list[Prompt]:
         """Instruction strings passed by a prompt-named keyword to any call that is
         not a known call site (``ChatAgent(system_message="You are …")``,
@@ -1054,12 +1189,22 @@ class _Builder:
         for call, stmt, kw, scope in self.col.kwargs:
             if id(call) in sites:
                 continue
-            rough = _ast_text(self.col, kw.value, scope)
+            import ast
+
+            value_ast = kw.value
+            if isinstance(value_ast, (ast.List, ast.Tuple)):
+                rough = "\n".join(t for t in (_ast_text(self.col, e, scope) for e in value_ast.elts) if t) or None
+            else:
+                rough = _ast_text(self.col, value_ast, scope)
             if rough is None or not reads_as_instructions(rough, self.settings.vocabulary):
                 continue
             node = self.cst_call_in(call, stmt)
             value = self._kwarg(node, kw.arg) if node is not None else None
-            msg = self.eval(value, scope) if value is not None else None
+            if isinstance(value, (cst.List, cst.Tuple)):  # ``system_msgs=["You are …", …]``: one text, in order
+                pieces = [self.eval(e.value, scope) for e in value.elements]
+                msg = join_messages([p for p in pieces if p is not None], "\n") if all(pieces) and pieces else None
+            else:
+                msg = self.eval(value, scope) if value is not None else None
             if msg is None or not reads_as_instructions(msg.text, self.settings.vocabulary):
                 continue
             self._decide_syntax(msg, None, None)
@@ -1085,6 +1230,8 @@ class _Builder:
             named = bool(_PROMPTISH_CLASS.search(cname))
             if not attrs or (not named and len(attrs) < 3):
                 continue
+            if named:
+                out += self._example_conversations(cname, attrs, taken)
             rough = {name: _ast_text(self.col, a.stmt.value, a.scope) for name, a in attrs if not name.startswith("__")}
             rough = {n: t for n, t in rough.items() if t is not None and len(re.findall(r"[^\W\d_]{2,}", t)) >= 3}
             if not named and sum(1 for t in rough.values() if reads_as_instructions(t, self.settings.vocabulary)) < 3:
@@ -1109,8 +1256,11 @@ class _Builder:
         return out
 
     def _name_matches(self, name: str) -> bool:
-        low = name.lower()
-        return any(fnmatch.fnmatchcase(low, pat.lower()) for pat in self.settings.name_patterns)
+        rx = _NAME_MATCHERS.get(self.settings.name_patterns)
+        if rx is None:
+            rx = _NAME_MATCHERS[self.settings.name_patterns] = re.compile(
+                "|".join(f"(?:{fnmatch.translate(p.lower())})" for p in self.settings.name_patterns))
+        return rx.match(name.lower()) is not None
 
     def _format_declarations(self, name: str) -> list[Declaration] | None:
         calls = self.col.format_calls.get(name)

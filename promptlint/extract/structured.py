@@ -204,7 +204,8 @@ class _Builder:
                         m = self.scalar(v, "system")
                         if m is not None and self._keyed_prompt(key, m):
                             self.add(f"{self.path}::{at}", at, [m], found_by="name")
-                elif key.lower() == "messages" and depth and _is_message_list(v):
+                elif key.lower() == "messages" and depth and _is_message_list(v) and "[" not in where:
+                    # (under a list index it is a recorded call or a log entry: ``lm[4].messages``, not a config)
                     self.add(f"{self.path}::{at}", at, self.messages(v), _get(node, *DECL_KEYS), found_by="name")
                 else:
                     stack.append((v, at, depth + 1))
@@ -213,6 +214,12 @@ class _Builder:
             return
         reading = [(at, v) for at, v in long if self._instructions(v.value)]
         if len(reading) >= 3 and 2 * len(reading) >= len(long):
+            # A catalogue: besides its instruction texts, every other sentence-long leaf is a prompt piece too
+            # (``"summary": "This is a summary of our conversation so far:\n{merged_summary}"``).
+            picked = {id(v) for _, v in reading}
+            reading += [(at, v) for at, v in leaves if id(v) not in picked and isinstance(v.value, str)
+                        and len(v.value.split()) >= 4 and "[" not in at]
+            reading.sort(key=lambda item: item[1].start_mark.index)
             for at, v in reading:
                 m = self.scalar(v, "system")
                 if m is not None:
@@ -224,7 +231,9 @@ class _Builder:
         if self._instructions(m.text):
             return True
         low = key.lower()
-        return low.endswith(("_template", "_prompt")) and len(m.text.split()) >= 1 and m.syntax != "plain"
+        # ``next_step_no_output_template: Your command ran successfully …``: a template key names a prompt
+        # outright; a sentence or a placeholder is enough.
+        return low.endswith(("_template", "_prompt")) and (len(m.text.split()) >= 3 or m.syntax != "plain")
 
     def declarations(self, node) -> list[Declaration] | None:  # noqa: ANN001
         if node is None:
