@@ -210,3 +210,19 @@ def test_brace_rules_through_composition() -> None:
     assert _names(result) == [], [(f.name, f.message) for f in result.findings]
     two_pass = next(p for p in result.prompts if p["id"].endswith("TWO_PASS_TEMPLATE"))
     assert (two_pass["syntax"], two_pass["placeholders"]) == ("format", ["text"])
+
+
+@pytest.mark.parametrize("example", [
+    '{"match": true or false, "reason": "why"}',
+    '{"items": [{"object"}], "count": 3}',
+    '{"summary": %s, "score": %d}',
+])
+def test_pseudo_json_notation_is_no_broken_example(example: str, tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "grade.py"
+    path.write_text(f"GRADER_PROMPT = '''You are a grader. Answer with JSON like this:\n{example}\n'''\n",
+                    encoding="utf-8")
+    from promptlint.config import load_settings
+    from promptlint.engine import lint_paths
+
+    (result,) = lint_paths([str(path)], load_settings([str(path)]), use_cache=False).results
+    assert result.prompts and not [f for f in result.findings if f.code == "PL102"]

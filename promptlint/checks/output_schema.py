@@ -22,10 +22,12 @@ _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 #: Any fenced block (its language, if named, in group 1): objects inside a non-JSON block are code, not examples.
 _ANY_FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n.*?```", re.S)
 #: Shape notation rather than literal JSON: alternatives, ellipses, <slots>, bare words or typed slots as values
-#: (``string``, ``x.x``, ``str = "…"``), ranges, comments, single-brace slots (``{context}``) and ``%s`` slots.
+#: (``string``, ``x.x``, ``str = "…"``), ranges, comments, single-brace slots (``{context}``), ``%s`` slots,
+#: ``true or false`` and a lone quoted word in braces (``{"object"}``: a set-like type name, not an object).
 _PSEUDO = re.compile(
     r"\||\.\.\.|…|<[^<>\n]{1,40}>|:\s*(?!true\b|false\b|null\b)[A-Za-z_]|\d\s*-\s*\d|//|/\*"
-    r"|\{\s*[A-Za-z_]\w*\s*\}|\bx\.x\b|%(?:\([A-Za-z_]\w*\))?[sdfr]"
+    r"|\{\s*[A-Za-z_]\w*\s*\}|\bx\.x\b|%(?:\([A-Za-z_]\w*\))?[sdfr]|\b(?:true|false)\s+or\s+(?:true|false)\b"
+    r"|\{\s*\"\"\s*\}"
 )
 
 
