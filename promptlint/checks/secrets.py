@@ -28,24 +28,34 @@ _PLUGINS = (
     "PrivateKeyDetector", "PypiTokenDetector", "SendGridDetector", "SlackDetector", "SoftlayerDetector",
     "SquareOAuthDetector", "StripeDetector", "TelegramBotTokenDetector", "TwilioKeyDetector",
 )
-#: Lines worth handing to the detectors: a token-like run of 16+ characters, a key header, a URL with a password.
-_CANDIDATE = re.compile(r"[A-Za-z0-9+/_=-]{16,}|BEGIN [A-Z ]*PRIVATE KEY|://[^\s:/@]+:[^\s@/]+@")
+#: Lines worth handing to the detectors: a token-like run of 16+ characters with a digit, a key header, a URL
+#: with a password.
+_CANDIDATE = re.compile(r"(?=[A-Za-z+/_=-]{0,40}\d)[A-Za-z0-9+/_=-]{16,}|BEGIN [A-Z ]*PRIVATE KEY|://[^\s:/@]+:[^\s@/]+@")
 #: Key prefixes detect-secrets 1.5 does not know (see module docstring).
 _EXTRA = re.compile(r"\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{20,})")
 
 
 def _scanner():  # noqa: ANN202
-    """``scan(line) -> [(type, value)]`` with detect-secrets' pattern plugins (imported on first use)."""
+    """``scan(line) -> [(type, value)]`` with detect-secrets' pattern plugins,
+    instantiated once and asked through their own ``analyze_string`` (imported
+    on first use; no detect-secrets settings are read or changed)."""
     global _SCAN
     if _SCAN is None:
-        from detect_secrets.core.scan import scan_line
-        from detect_secrets.settings import transient_settings
+        import importlib
+        import inspect
+        import pkgutil
 
-        settings = {"plugins_used": [{"name": n} for n in _PLUGINS]}
+        import detect_secrets.plugins as package
+
+        plugins = []
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            for name, cls in inspect.getmembers(module, inspect.isclass):
+                if name in _PLUGINS and cls.__module__ == module.__name__:
+                    plugins.append(cls())
 
         def scan(line: str) -> list[tuple[str, str]]:
-            with transient_settings(settings):
-                return [(s.type, s.secret_value or "") for s in scan_line(line)]
+            return [(p.secret_type, value) for p in plugins for value in p.analyze_string(line)]
 
         _SCAN = scan
     return _SCAN
@@ -79,7 +89,7 @@ def run(ctx: CheckContext) -> None:
     for start, end, kind in find_secrets(a.text):
         ctx.emit(start, end, kind=kind, fingerprint=f"secret {a.text[start:end][:6]}")
     prompt = a.prompt
-    if prompt.origin == "file" and prompt.path == ctx.path:
+    if prompt.origin == "file" and prompt.path == ctx.path and ctx.index.text.lstrip("\ufeff").startswith("---"):
         head = ctx.index.text[:prompt.main.anchor]  # the front matter of a prompt file
         from ..model import Span
 
