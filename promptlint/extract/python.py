@@ -93,7 +93,7 @@ def _prefilter(settings):  # noqa: ANN001, ANN202
                     for p in settings.name_patterns if p.strip("*?_")}
         assign = re.compile(r"^[ \t]*(?:[A-Za-z_]\w*\.)?" + _name_regex(settings.name_patterns)
                             + r"[ \t]*(?::[^=\n]*)?=(?!=)", re.M | re.I)
-        keyword_arg = re.compile(r"\b" + _name_regex(settings.name_patterns + _KWARG_NAMES)
+        keyword_arg = re.compile(r"[(,]\s*" + _name_regex(settings.name_patterns + _KWARG_NAMES)
                                  + r"""[ \t]*=[ \t]*(?:[rRuUfF]{0,2}["']|\[[ \t]*[rRuUfF]{0,2}["'])""", re.I)
         found = _PREFILTERS[key] = (tuple(sorted(sites)), tuple(sorted(keywords)), assign, keyword_arg)
     return found
