@@ -470,11 +470,12 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     # ``promptlint`` comment, no finding either: it is settled here instead of being sent to a worker.
     from .extract.python import needs_parse
 
-    kept = []
+    kept, settled = [], []
     for item in todo:
         display, kind, text, _ = item
         if kind == "python" and "promptlint" not in text and not needs_parse(text, settings, display):
             results[display] = FileResult(display, comment_styles=("hash",))
+            settled.append(item)
         else:
             kept.append(item)
     todo = kept
@@ -490,8 +491,8 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     else:
         for display, kind, text, hazards in todo:
             results[display] = lint_text(display, text, settings, kind, hazards_only=hazards)
-    if use_cache and (todo or stats_changed):
-        for display, *_ in todo:
+    if use_cache and (todo or settled or stats_changed):
+        for display, *_ in todo + settled:
             r = results[display]
             if r.error is None:
                 cache[keys[display]] = pack_result(r)
