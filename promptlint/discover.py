@@ -101,8 +101,8 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
     dirs = {p.lower() for p in parts[:-1]}
     if suffix in (".j2", ".jinja", ".jinja2"):
         inner = suffixes[-2] if len(suffixes) > 1 else ""
-        if inner in MARKUP_INNER:
-            return None
+        if inner in MARKUP_INNER or NOT_PROMPTS.match(low.rsplit(".", 1)[0]):
+            return None  # markup or code, or a template of a README / changelog
         if inner or dirs & PROMPT_DIRS or _PROMPT_NAME.search(low.rsplit(".", 1)[0]) or not read_head or not vocabulary:
             return "text"
         # A bare ``run.jinja2`` may render a shell script or a config file: left out when it is a script or,

@@ -437,3 +437,30 @@ def test_template_key_with_a_sentence_and_recorded_messages_in_a_list(tmp_path: 
               - {role: system, content: "You are a recorded assistant. Answer."}
     ''')
     assert list(got) == ["agent.templates.next_step_no_output_template"]
+
+
+def test_instruction_keyword_needs_only_a_sentence_and_may_sit_on_its_own_line(tmp_path: Path) -> None:
+    got = found(tmp_path, "nodes.py", '''
+        ISSUE_TYPE = ActionNode(
+            key="Issue Type",
+            expected_type=str,
+            instruction="Answer BUG/REQUIREMENT. If it is a bugfix, answer BUG, otherwise answer Requirement",
+        )
+    ''')
+    assert list(got) == ["ActionNode.instruction"]
+
+
+def test_recorded_calls_in_a_list_are_no_catalogue(tmp_path: Path) -> None:
+    trace = {"lm": [{"messages": [{"role": "system", "content": f"You are step {i}. Answer the question in JSON."}],
+                     "outputs": [f"You must answer step {i} with the final JSON now please."]} for i in range(6)]}
+    got = found(tmp_path, "tests/dummy_lm.json", json.dumps(trace, indent=2))
+    assert got == {}
+
+
+def test_a_readme_template_is_not_walked(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "README.md.jinja2").write_text("# {{ title }}\nRun the examples below.\n", "utf-8")
+    (tmp_path / "templates" / "summarize.jinja2").write_text("You are a bot. Summarize {{ text }}.\n", "utf-8")
+    settings = load_settings([str(tmp_path)])
+    report = lint_paths([str(tmp_path)], settings, use_cache=False)
+    assert sorted(Path(r.path).name for r in report.results) == ["summarize.jinja2"]

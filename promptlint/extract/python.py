@@ -190,6 +190,8 @@ def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
 #: Keyword names that carry prompts besides the name patterns: MetaGPT's ``ActionNode(instruction=…)`` and
 #: ``aask(…, system_msgs=[…])``.
 _KWARG_NAMES = ("instruction", "system_msgs", "*_system_msgs", "system_messages")
+_PROMPT_KEYWORDS = frozenset({"instruction", "instructions", "system_prompt", "system_message", "system_msgs",
+                              "prompt", "user_prompt", "prompt_template"})
 _TEMPLATE_NAME = re.compile(r"(?:template|tmpl|prompt)s?$", re.I)
 _EXPECTED_NAME = re.compile(r"(?:expected|wanted|golden|want)_", re.I)
 _PLACEHOLDER_LIKE = re.compile(r"\{[A-Za-z_]\w*\}|\{\{\s*[A-Za-z_][\w.]*\s*\}\}|\$\{?[A-Za-z_]\w*|%\([A-Za-z_]\w*\)s|\{…\}")
@@ -429,7 +431,7 @@ class _Collector:
             return None
         names = sorted(set(self.site_names) | {"format", "append", "extend"})
         rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(|%|"
-                        + _name_regex(self.settings.name_patterns) + r"[ \t]*=(?!=)", re.I)
+                        + _name_regex(self.settings.name_patterns + _KWARG_NAMES) + r"[ \t]*=(?!=)", re.I)
         return {self.index.position(m.start()).line for m in rx.finditer(self.text)}
 
     def _touches(self, node) -> bool:  # noqa: ANN001
@@ -1196,7 +1198,10 @@ class _Builder:
                 rough = "\n".join(t for t in (_ast_text(self.col, e, scope) for e in value_ast.elts) if t) or None
             else:
                 rough = _ast_text(self.col, value_ast, scope)
-            if rough is None or not reads_as_instructions(rough, self.settings.vocabulary):
+            # A keyword that is a prompt's own name (``instruction=``, ``system_prompt=``) needs only a sentence.
+            exact = kw.arg.lower() in _PROMPT_KEYWORDS
+            if rough is None or not (reads_as_instructions(rough, self.settings.vocabulary) or (
+                    exact and len(re.findall(r"[^\W\d_]{2,}", rough)) >= 4)):
                 continue
             node = self.cst_call_in(call, stmt)
             value = self._kwarg(node, kw.arg) if node is not None else None
@@ -1205,7 +1210,8 @@ class _Builder:
                 msg = join_messages([p for p in pieces if p is not None], "\n") if all(pieces) and pieces else None
             else:
                 msg = self.eval(value, scope) if value is not None else None
-            if msg is None or not reads_as_instructions(msg.text, self.settings.vocabulary):
+            if msg is None or not (reads_as_instructions(msg.text, self.settings.vocabulary) or (
+                    exact and len(re.findall(r"[^\W\d_]{2,}", msg.text)) >= 4)):
                 continue
             self._decide_syntax(msg, None, None)
             callee = (dotted_name(call.func) or "call").rsplit(".", 1)[-1]

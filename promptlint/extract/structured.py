@@ -209,6 +209,8 @@ class _Builder:
                     self.add(f"{self.path}::{at}", at, self.messages(v), _get(node, *DECL_KEYS), found_by="name")
                 else:
                     stack.append((v, at, depth + 1))
+        # Strings under list indices are records (recorded model calls, replayed trajectories), not a catalogue.
+        leaves = [(at, v) for at, v in leaves if "[" not in at]
         long = [(at, v) for at, v in leaves if isinstance(v.value, str) and len(v.value.split()) >= 8]
         if len(long) < 3:
             return
