@@ -651,6 +651,10 @@ def _carries_text(text: str) -> bool:
     ``"{day}: {summary} ({rain_mm} mm)"``)?"""
     if "\n" not in text.strip() or not _PLACEHOLDER_LIKE.search(text):
         return False
+    from .heuristics import looks_like_code
+
+    if looks_like_code(text) or re.search(r"<(?:html|head|body|div|script|style|table)\b", text, re.I):
+        return False  # an HTML page or SQL with placeholders is a template, not a prompt
     bare = _PLACEHOLDER_LIKE.sub(" ", text)
     return len(re.findall(r"[^\W\d_]{2,}", bare)) >= 4
 

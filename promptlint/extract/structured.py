@@ -232,6 +232,8 @@ class _Builder:
         instructions, or a ``*_template`` / ``*_prompt`` key holds a placeholder."""
         if self._instructions(m.text):
             return True
+        if re.fullmatch(r"\s*\$\{[^}]*\}\s*", m.text):
+            return False  # ``${inputs.question}``: a flow's input binding, not text
         low = key.lower()
         # ``next_step_no_output_template: Your command ran successfully …``: a template key names a prompt
         # outright; a sentence or a placeholder is enough.
