@@ -468,9 +468,9 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
             todo.append((display, kind, text, hazards))
     # A Python file the extractor's prefilter drops (most of a code base) has no prompt and, without a
     # ``promptlint`` comment, no finding either: it is settled here instead of being sent to a worker.
-    from .extract.python import needs_parse
-
     kept, settled = [], []
+    if any(kind == "python" for _, kind, _, _ in todo):
+        from .extract.python import needs_parse  # imports libcst: not on a run the cache answers
     for item in todo:
         display, kind, text, _ = item
         if kind == "python" and "promptlint" not in text and not needs_parse(text, settings, display):

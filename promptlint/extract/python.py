@@ -159,7 +159,9 @@ def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
         # A class of instruction strings needs no prompt word anywhere: three indented assignments of
         # several-word strings after a ``class`` line are worth a parse.
         return "class " in text and _string_attributes(text, settings.vocabulary) >= 3
-    for m in _PROMPTISH_DEF.finditer(text):
+    for m in _DEF_NAME.finditer(text):
+        if not _PROMPTISH_DEF_NAME.search(m.group(1)) or m.group(1).startswith("test_"):
+            continue
         if _BODY_TEXT.search(text, m.end(), m.end() + 4000):
             return True  # a class or function named for prompts that assigns or returns text soon after
     if keyword_arg.search(text):
@@ -196,8 +198,8 @@ _TEMPLATE_NAME = re.compile(r"(?:template|tmpl|prompt)s?$", re.I)
 _EXPECTED_NAME = re.compile(r"(?:expected|wanted|golden|want)_", re.I)
 _PLACEHOLDER_LIKE = re.compile(r"\{[A-Za-z_]\w*\}|\{\{\s*[A-Za-z_][\w.]*\s*\}\}|\$\{?[A-Za-z_]\w*|%\([A-Za-z_]\w*\)s|\{…\}")
 _BARE_FIELD = re.compile(r"(?<![{$])(?<!f\")(?<!f')\{[A-Za-z_]\w*\}(?!\})")
-_PROMPTISH_DEF = re.compile(
-    r"^[ \t]*(?:class|(?:async[ \t]+)?def)[ \t]+(?!test_)\w*(?:prompt|instruction|template|system_?message)", re.I | re.M)
+_DEF_NAME = re.compile(r"^[ \t]*(?:class|(?:async[ \t]+)?def)[ \t]+(\w+)", re.M)
+_PROMPTISH_DEF_NAME = re.compile(r"prompt|instruction|template|system_?message", re.I)
 _BODY_TEXT = re.compile(
     r"""^[ \t]+(?:[A-Za-z_][\w.]*[ \t]*(?::[^=\n]*)?\+?=|return)[ \t(]*(?:[A-Za-z_][\w.]*\()?\s*[rRuUfF]*(?:"{3}|'{3}|"[^"\n]*\s[^"\n]*\s|'[^'\n]*\s[^'\n]*\s)""",
     re.M)
@@ -206,16 +208,14 @@ _STRING_ATTR = re.compile(
     re.M)
 
 
-def _string_attributes(text: str, vocabulary=None) -> int:  # noqa: ANN001
-    """How many class-body-indented assignments of instruction text ``text`` has
-    (counting stops at 3): a triple-quoted string counts, a one-line string when
-    it reads as instructions (with ``vocabulary``)."""
-    from .heuristics import reads_as_instructions
-
+def _string_attributes(text: str, vocabulary=None) -> int:  # noqa: ANN001 - kept for callers passing one
+    """How many class-body-indented assignments of text ``text`` has (counting
+    stops at 3): a triple-quoted string, or a one-line string of six words or
+    more. (A prefilter: the instruction test runs after parsing.)"""
     n = 0
     for m in _STRING_ATTR.finditer(text):
         one = m.group(1)
-        if one is not None and (vocabulary is None or not reads_as_instructions(one[1:-1], vocabulary)):
+        if one is not None and len(one.split()) < 6:
             continue
         n += 1
         if n >= 3:
