@@ -281,10 +281,11 @@ _WORKER_SETTINGS: Settings | None = None
 
 #: Small inputs that make a process import the extractors and compile the vocabulary's patterns (see _warm_up).
 _WARM_UP = {
-    "python": 'SYSTEM_PROMPT = "You are a bot. Answer in JSON: {\\"a\\": 1}."\n'
+    "python": 'SYSTEM_PROMPT = "You are a bot. Answer in JSON: {\\"a\\": 1}. ref 0123456789abcdef0123"\n'
               'def ask(client, q):\n    p = f"Task: {q}"\n'
               '    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": p}])\n',
-    "text": "Context: notes.\nTask: summarise {{ notes }}.\nOutput: JSON.\nStop when done.\n",
+    # The token makes the secret detectors load here, once, instead of in every worker.
+    "text": "Context: notes.\nTask: summarise {{ notes }}.\nOutput: JSON.\nStop when done.\nref 0123456789abcdef0123\n",
     "yaml": "prompts:\n  - name: a\n    template: Summarise {text}.\n",
 }
 
@@ -467,20 +468,22 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         else:
             todo.append((display, kind, text, hazards))
     # A Python file the extractor's prefilter drops (most of a code base) has no prompt and, without a
-    # ``promptlint`` comment, no finding either: it is settled here instead of being sent to a worker.
+    # ``promptlint`` comment, no finding either: on a serial run it is settled here, before any other work.
     kept, settled = [], []
-    if any(kind == "python" for _, kind, _, _ in todo):
+    workers = jobs or os.cpu_count() or 1
+    serial = workers <= 1 or len(todo) < 64
+    if serial and any(kind == "python" for _, kind, _, _ in todo):
         from .extract.python import needs_parse  # imports libcst: not on a run the cache answers
     for item in todo:
         display, kind, text, _ = item
-        if kind == "python" and "promptlint" not in text and not needs_parse(text, settings, display):
+        # (with workers, the prefilter runs there, in parallel: here it would run on one core)
+        if serial and kind == "python" and "promptlint" not in text and not needs_parse(text, settings, display):
             results[display] = FileResult(display, comment_styles=("hash",))
             settled.append(item)
         else:
             kept.append(item)
     todo = kept
-    workers = jobs or os.cpu_count() or 1
-    if workers > 1 and len(todo) >= 64:
+    if not serial:
         size = max(8, len(todo) // (workers * 8))
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
         _warm_up(settings, {kind for _, kind, _, _ in todo})

@@ -21,16 +21,20 @@ import re
 
 from . import CheckContext
 
-_PLUGINS = (
-    "AWSKeyDetector", "ArtifactoryDetector", "AzureStorageKeyDetector", "BasicAuthDetector", "CloudantDetector",
-    "DiscordBotTokenDetector", "GitHubTokenDetector", "GitLabTokenDetector", "IbmCloudIamDetector",
-    "IbmCosHmacDetector", "JwtTokenDetector", "MailchimpDetector", "NpmDetector", "OpenAIDetector",
-    "PrivateKeyDetector", "PypiTokenDetector", "SendGridDetector", "SlackDetector", "SoftlayerDetector",
-    "SquareOAuthDetector", "StripeDetector", "TelegramBotTokenDetector", "TwilioKeyDetector",
+_PLUGINS = (  # (module in detect_secrets.plugins, class)
+    ("aws", "AWSKeyDetector"), ("artifactory", "ArtifactoryDetector"), ("azure_storage_key", "AzureStorageKeyDetector"),
+    ("basic_auth", "BasicAuthDetector"), ("cloudant", "CloudantDetector"), ("discord", "DiscordBotTokenDetector"),
+    ("github_token", "GitHubTokenDetector"), ("gitlab_token", "GitLabTokenDetector"),
+    ("ibm_cloud_iam", "IbmCloudIamDetector"), ("ibm_cos_hmac", "IbmCosHmacDetector"), ("jwt", "JwtTokenDetector"),
+    ("mailchimp", "MailchimpDetector"), ("npm", "NpmDetector"), ("openai", "OpenAIDetector"),
+    ("private_key", "PrivateKeyDetector"), ("pypi_token", "PypiTokenDetector"), ("sendgrid", "SendGridDetector"),
+    ("slack", "SlackDetector"), ("softlayer", "SoftlayerDetector"), ("square_oauth", "SquareOAuthDetector"),
+    ("stripe", "StripeDetector"), ("telegram_token", "TelegramBotTokenDetector"), ("twilio", "TwilioKeyDetector"),
 )
 #: Lines worth handing to the detectors: a token-like run of 16+ characters with a digit, a key header, a URL
 #: with a password.
-_CANDIDATE = re.compile(r"(?=[A-Za-z+/_=-]{0,40}\d)[A-Za-z0-9+/_=-]{16,}|BEGIN [A-Z ]*PRIVATE KEY|://[^\s:/@]+:[^\s@/]+@")
+_CANDIDATE = re.compile(r"[A-Za-z0-9+/_=-]{16,}|BEGIN [A-Z ]*PRIVATE KEY|://[^\s:/@]+:[^\s@/]+@")
+_ANY_CANDIDATE = re.compile(r"[A-Za-z0-9+/_=-]{16}|BEGIN [A-Z ]*PRIVATE KEY|://")
 #: Key prefixes detect-secrets 1.5 does not know (see module docstring).
 _EXTRA = re.compile(r"\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{20,})")
 
@@ -42,17 +46,11 @@ def _scanner():  # noqa: ANN202
     global _SCAN
     if _SCAN is None:
         import importlib
-        import inspect
-        import pkgutil
-
-        import detect_secrets.plugins as package
 
         plugins = []
-        for info in pkgutil.iter_modules(package.__path__):
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
-            for name, cls in inspect.getmembers(module, inspect.isclass):
-                if name in _PLUGINS and cls.__module__ == module.__name__:
-                    plugins.append(cls())
+        for module_name, class_name in _PLUGINS:
+            module = importlib.import_module(f"detect_secrets.plugins.{module_name}")
+            plugins.append(getattr(module, class_name)())
 
         def scan(line: str) -> list[tuple[str, str]]:
             return [(p.secret_type, value) for p in plugins for value in p.analyze_string(line)]
@@ -68,8 +66,10 @@ def find_secrets(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, kind)`` of each credential in ``text`` (0-based offsets)."""
     out: list[tuple[int, int, str]] = []
     pos = 0
+    if not _ANY_CANDIDATE.search(text):
+        return out  # most prompts: no token-like run at all
     for line in text.split("\n"):
-        if _CANDIDATE.search(line):
+        if any(c.isdigit() or c in "/:" for m in _CANDIDATE.finditer(line) for c in m.group(0)):
             found = [(m.group(1), "Provider API key") for m in _EXTRA.finditer(line)]
             if not found:
                 found = [(value, kind) for kind, value in _scanner()(line)]
