@@ -158,7 +158,7 @@ def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
     if not any(k in low for k in keywords):
         # A class of instruction strings needs no prompt word anywhere: three indented assignments of
         # several-word strings after a ``class`` line are worth a parse.
-        return "class " in text and text.count("= ") >= 3 and _string_attributes(text, settings.vocabulary) >= 3
+        return "class " in text and text.count("= ") >= 3 and _string_attributes(text) >= 3
     for m in _PROMPTISH_DEF_LOW.finditer(low):  # on the lower-cased text: three times faster than re.I
         if m.group(1).startswith("test_"):
             continue
@@ -186,7 +186,7 @@ def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
                 return True
         if not isinstance(value, str) or reads_as_instructions(value, settings.vocabulary):
             return True
-    return "class " in text and text.count("= ") >= 3 and _string_attributes(text, settings.vocabulary) >= 3
+    return "class " in text and text.count("= ") >= 3 and _string_attributes(text) >= 3
 
 
 #: Keyword names that carry prompts besides the name patterns: MetaGPT's ``ActionNode(instruction=…)`` and
@@ -212,7 +212,7 @@ _STRING_ATTR = re.compile(
     re.M)
 
 
-def _string_attributes(text: str, vocabulary=None) -> int:  # noqa: ANN001 - kept for callers passing one
+def _string_attributes(text: str) -> int:
     """How many class-body-indented assignments of text ``text`` has (counting
     stops at 3): a triple-quoted string, or a one-line string of six words or
     more. (A prefilter: the instruction test runs after parsing.)"""
