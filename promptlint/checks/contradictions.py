@@ -34,39 +34,26 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 def find_contradictions(text: str) -> list[tuple[int, int, int, str]]:
     """``(first_start, second_start, second_end, what)`` for each contradiction in
     ``text`` (0-based offsets; see module docstring)."""
-    sentences = [(m.start(), m.group(0)) for m in _SENTENCE.finditer(text)]
+    # Each cue is (side, key): brevity and exhaustiveness share the empty key, "always X" / "never X" key on X.
+    # A cue whose opposite side was seen with the same key is a contradiction; the pair is then used up.
+    opposite = {"brief": "full", "full": "brief", "always": "never", "never": "always"}
+    names = {"brief": "brevity against exhaustiveness", "full": "exhaustiveness against brevity",
+             "always": "always against never", "never": "never against always"}
+    seen: dict[tuple[str, str], int] = {}
     out: list[tuple[int, int, int, str]] = []
-    first_brief = first_full = None
-    always: dict[str, int] = {}
-    never: dict[str, int] = {}
-    for start, sent in sentences:
+    for m in _SENTENCE.finditer(text):
+        start, sent = m.start(), m.group(0)
         b, f = _BRIEF.search(sent), _FULL.search(sent)
-        if b and f:
-            continue  # one sentence weighing both: a chosen trade-off
-        if b:
-            if first_full is not None:
-                out.append((first_full, start + b.start(), start + b.end(), "brevity against exhaustiveness"))
-                first_full = None
-            elif first_brief is None:
-                first_brief = start + b.start()
-        if f:
-            if first_brief is not None:
-                out.append((first_brief, start + f.start(), start + f.end(), "exhaustiveness against brevity"))
-                first_brief = None
-            elif first_full is None:
-                first_full = start + f.start()
-        for m in _ALWAYS.finditer(sent):
-            key = m.group(1).lower()
-            if key in never:
-                out.append((never.pop(key), start + m.start(), start + m.end(), "always against never"))
+        cues = [] if b and f else [("brief", "", c) for c in [b] if c] + [("full", "", c) for c in [f] if c]
+        # (one sentence weighing brevity against completeness is a chosen trade-off, not a contradiction)
+        cues += [("always", c.group(1).lower(), c) for c in _ALWAYS.finditer(sent)]
+        cues += [("never", c.group(1).lower(), c) for c in _NEVER.finditer(sent)]
+        for side, key, c in cues:
+            first = seen.pop((opposite[side], key), None)
+            if first is not None:
+                out.append((first, start + c.start(), start + c.end(), names[side]))
             else:
-                always.setdefault(key, start + m.start())
-        for m in _NEVER.finditer(sent):
-            key = m.group(1).lower()
-            if key in always:
-                out.append((always.pop(key), start + m.start(), start + m.end(), "never against always"))
-            else:
-                never.setdefault(key, start + m.start())
+                seen.setdefault((side, key), start + c.start())
     return out
 
 

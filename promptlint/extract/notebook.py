@@ -33,10 +33,13 @@ def extract_notebook(path: str, text: str, index: LineIndex, settings) -> Extrac
     except json.JSONDecodeError as exc:
         result.problems.append(ParseProblem(exc.pos, f"invalid notebook JSON: {exc.msg}"))
         return result
+    from .structured import _compose_all
+
     try:
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        docs = _compose_all(text)
     except yaml.YAMLError:
         return result  # valid JSON that YAML cannot position (tabs, C1 controls): nothing to map back to
+    root = docs[0] if docs else None
     virtual, starts, ends = _module(text, root)
     if not virtual.strip():
         return result
