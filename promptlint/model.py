@@ -196,6 +196,13 @@ class SourceMap:
     def __len__(self) -> int:
         return len(self.starts)
 
+    def append_verbatim(self, file_offset: int, length: int, origin: Provenance | None = None) -> None:
+        """Record ``length`` more text characters copied one for one from the
+        file at ``file_offset``."""
+        self.starts.extend(range(file_offset, file_offset + length))
+        self.ends.extend(range(file_offset + 1, file_offset + length + 1))
+        self.origins.extend([origin] * length)
+
     def append(self, start: int, end: int, origin: Provenance | None = None) -> None:
         """Record one more text character that came from file ``[start, end)``."""
         self.starts.append(start)

@@ -54,6 +54,9 @@ class Vocabulary:
     clause_cues: dict[str, list[re.Pattern[str]]]
     anywhere_cues: dict[str, list[re.Pattern[str]]]
     priority: list[str]
+    #: Verdicts of :func:`~promptlint.extract.heuristics.reads_as_instructions` by stripped text (they depend
+    #: only on the text and this vocabulary).
+    memo: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_data(cls, data: dict, extra_labels: dict[str, list[str]] | None = None,

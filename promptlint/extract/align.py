@@ -33,11 +33,13 @@ def decode_python_body(raw: str, base: int, *, raw_string: bool, keep_braces: bo
         return raw, SourceMap.identity(base, len(raw))
     i, n = 0, len(raw)
     while i < n:
-        c = raw[i]
-        if c != "\\" or i + 1 >= n:
-            out.append(c)
-            smap.append(base + i, base + i + 1)
-            i += 1
+        k = raw.find("\\", i)
+        if k == -1 or k + 1 >= n:
+            k = n if k == -1 else k + 1  # a lone backslash at the very end is kept as written
+        if k > i:  # a run with no escape is copied as written
+            out.append(raw[i:k])
+            smap.append_verbatim(base + i, k - i)
+            i = k
             continue
         nxt = raw[i + 1]
         if nxt == "\n":

@@ -35,14 +35,26 @@ def reads_as_instructions(text: str, vocabulary) -> bool:
     task"). An email subject such as "Your order {id} has shipped" is not.
     """
     t = text.strip()
-    words = re.findall(r"[A-Za-z\u00c0-\u024f]{2,}", t)
+    memo = vocabulary.memo
+    known = memo.get(t)
+    if known is None:
+        known = memo[t] = _reads_as_instructions(t, vocabulary)
+        if len(memo) > 4096:  # a long-lived language server: keep the memo small
+            memo.pop(next(iter(memo)))
+    return known
+
+
+def _reads_as_instructions(t: str, vocabulary) -> bool:  # noqa: ANN001
+    words = _WORD.findall(t)
     if len(words) < 3:
         return False
     if t.startswith("#!") or _SQL.match(t) or _LOG.search(t) or _MARKUP.match(t) or _URLISH.match(t):
         return False  # a script (shebang), SQL, a log format, markup or a path
+    if _ADDRESS.search(t):
+        return True  # cheaper than segmenting, and enough
     from ..sections import segment
 
-    found = set(segment(t, vocabulary=vocabulary).present) - {"context"}
-    if found:
-        return True
-    return bool(_ADDRESS.search(t))
+    return bool(set(segment(t, vocabulary=vocabulary).present) - {"context"})
+
+
+_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]{2,}")
