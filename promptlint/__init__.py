@@ -21,14 +21,14 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("promptlint.backends", "promptlint.template", "promptlint.rulepacks", "promptlint.contracts",
      "promptlint.render", "promptlint.fingerprint"),
     # contract-part segmentation (the vocabulary)
-    ("promptlint.sections",),
+    ("promptlint.vocabulary", "promptlint.sections"),
     # extraction of prompts from files, and their analysis
     ("promptlint.extract", "promptlint.analysis"),
     # what is checked and how it is fixed
     ("promptlint.checks", "promptlint.fixes", "promptlint.writeback", "promptlint.restructure",
      "promptlint.suppress"),
     # settings and file discovery
-    ("promptlint.config", "promptlint.discover"),
+    ("promptlint.config", "promptlint.config_file", "promptlint.discover"),
     # the engine: one entry per unit of work
     ("promptlint.engine",),
     # jobs built on the engine

@@ -98,8 +98,11 @@ def check(
                                        help="Apply excludes and the prompt-file rules to files named on the command line too (pre-commit)."),
 ) -> None:
     """Find prompt templates under PATHS and report contract findings."""
-    from . import baseline as baselines
     from . import engine
+
+    baselines = None
+    if baseline or write_baseline:
+        from . import baseline as baselines
     from .config import load_settings
 
     paths = paths or ["."]

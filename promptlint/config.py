@@ -15,13 +15,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from . import __version__
 from .errors import UsageError
-from .rulepacks import Rule, RuleSet, load_rules
+from .rulepacks import Rule, RuleSet, load_rules, pack_digest
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,81 +34,6 @@ DEFAULT_EXCLUDE = (
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".promptlint_cache", "build", "dist", "site-packages",
     ".eggs", "*.egg-info", ".ipynb_checkpoints",
 )
-
-
-def _kebab(name: str) -> str:
-    return name.replace("_", "-")
-
-
-class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=_kebab, populate_by_name=True)
-
-
-class CallSiteConfig(_Base):
-    """One configured LLM call site: ``callee`` (dotted suffix, ``*`` allowed) and
-    either ``argument`` (keyword name or 0-based position) or ``messages``."""
-
-    callee: str
-    argument: str | int | None = None
-    messages: str | None = None
-
-
-class ExtractConfig(_Base):
-    """``[tool.promptlint.extract]``: prompt-name patterns and call sites."""
-
-    name_patterns: list[str] | None = None
-    extend_name_patterns: list[str] = Field(default_factory=list)
-    call_sites: list[CallSiteConfig] = Field(default_factory=list)
-
-
-class ModelConfig(_Base):
-    """``[tool.promptlint.model]``: settings for the model-driven commands.
-
-    ``extra_buffer_types``: let llama.cpp repack weights into its extra CPU
-    buffer types (default: off on CPUs with AMX, where they crash; see
-    :mod:`promptlint.backends.loader`). ``chat``: wrap prompts in the GGUF's
-    chat template (default: when the model has one and is not a base model).
-    ``timeout``: seconds one request to an OpenAI-compatible server may wait
-    for an answer (default 60); ``deadline``: seconds a whole run may spend
-    on such requests (default 600).
-    """
-
-    backend: str | None = None
-    path: str | None = None
-    base_url: str | None = None
-    name: str | None = None
-    n_ctx: int | None = None
-    n_gpu_layers: int | None = None
-    n_threads: int | None = None
-    seed: int | None = None
-    extra_buffer_types: bool | None = None
-    chat: bool | None = None
-    timeout: float | None = Field(default=None, gt=0)
-    deadline: float | None = Field(default=None, gt=0)
-
-
-class FileConfig(_Base):
-    """The ``[tool.promptlint]`` table."""
-
-    select: list[str] | None = None
-    extend_select: list[str] = Field(default_factory=list)
-    ignore: list[str] = Field(default_factory=list)
-    per_file_ignores: dict[str, list[str]] = Field(default_factory=dict)
-    include: list[str] | None = None
-    extend_include: list[str] = Field(default_factory=list)
-    exclude: list[str] | None = None
-    extend_exclude: list[str] = Field(default_factory=list)
-    respect_gitignore: bool = True
-    rule_paths: list[str] = Field(default_factory=list)
-    layout: str | None = None
-    fail_on: Literal["error", "warning", "info"] = "warning"
-    contract_rules_in_tests: bool = False
-    structure_rules: Literal["labelled", "all"] = "labelled"
-    labels: dict[str, list[str]] = Field(default_factory=dict)
-    cues: dict[str, list[str]] = Field(default_factory=dict)
-    extract: ExtractConfig = Field(default_factory=ExtractConfig)
-    model: ModelConfig = Field(default_factory=ModelConfig)
-    cache_dir: str | None = None
 
 
 @dataclass
@@ -137,7 +58,8 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     respect_gitignore: bool = True
     config_path: Path | None = None
-    model: ModelConfig = field(default_factory=ModelConfig)
+    #: The ``[tool.promptlint.model]`` table as validated (plain values; see :attr:`model`).
+    model_options: dict = field(default_factory=dict)
     layout: str | None = None
     fail_on: str = "warning"
     contract_rules_in_tests: bool = False
@@ -147,6 +69,13 @@ class Settings:
     structure_rules: str = "labelled"
     cache_dir: Path | None = None
     fingerprint: str = ""
+
+    @property
+    def model(self):  # noqa: ANN201 - config_file.ModelConfig (imports pydantic)
+        """The model options as a :class:`~promptlint.config_file.ModelConfig`."""
+        from .config_file import ModelConfig
+
+        return ModelConfig.model_validate(self.model_options)
 
     def rules_for(self, path: str) -> tuple[Rule, ...]:
         """The selected rules minus those ``per-file-ignores`` turns off for ``path``."""
@@ -195,13 +124,6 @@ def select_rules(ruleset: RuleSet, select: list[str], extend_select: list[str], 
     return tuple(chosen)
 
 
-def toml_error(exc: Exception, path: str) -> UsageError:
-    """A :class:`UsageError` at the line and column a ``tomllib`` error names."""
-    m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-    msg = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-    return UsageError(f"invalid TOML: {msg}", path, int(m.group(1)) if m else None, int(m.group(2)) if m else None)
-
-
 def find_config(start: Path) -> Path | None:
     """The nearest ``promptlint.toml``, or ``pyproject.toml`` holding
     ``[tool.promptlint]``, in ``start`` or its parents."""
@@ -215,64 +137,14 @@ def find_config(start: Path) -> Path | None:
             try:
                 data = tomllib.loads(q.read_text("utf-8"))
             except tomllib.TOMLDecodeError as exc:
+                from .config_file import toml_error
+
                 raise toml_error(exc, str(q)) from None
             except (UnicodeDecodeError, OSError) as exc:
                 raise UsageError(f"cannot read: {exc}", str(q)) from None
             if "promptlint" in data.get("tool", {}):
                 return q
     return None
-
-
-def _key_position(text: str, key: str, table_line: int) -> tuple[int, int]:
-    """1-based line/column of ``key`` in the TOML ``text`` at or after ``table_line``."""
-    rx = re.compile(r"^[ \t]*[\"']?" + re.escape(str(key)) + r"[\"']?[ \t]*=", re.M)
-    lines = text.splitlines(keepends=True)
-    start = sum(len(x) for x in lines[: max(0, table_line - 1)])
-    m = rx.search(text, start) or rx.search(text)
-    if not m:
-        tm = re.search(r"^\[[^\]]*" + re.escape(str(key)) + r"[^\]]*\]", text, re.M)
-        if tm:
-            return text.count("\n", 0, tm.start()) + 1, 1
-        return table_line, 1
-    line = text.count("\n", 0, m.start()) + 1
-    col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + len(m.group(0)) - len(m.group(0).lstrip())
-    return line, col + 1
-
-
-def read_file_config(path: Path) -> tuple[FileConfig, str]:
-    """Parse and validate the config table of ``path``.
-
-    Returns the model and the raw text. Raises :class:`UsageError` with line
-    and column for TOML syntax errors, unknown keys and wrong types.
-    """
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read config: {exc}", str(path)) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(exc, str(path)) from None
-    if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("promptlint", {})
-        header = re.search(r"^\[tool\.promptlint\]", text, re.M)
-    else:
-        table = data.get("tool", {}).get("promptlint", data)
-        header = None
-    table_line = text.count("\n", 0, header.start()) + 1 if header else 1
-    try:
-        return FileConfig.model_validate(table), text
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = [x for x in err["loc"] if isinstance(x, str)]
-        key = loc[-1] if loc else "promptlint"
-        line, col = _key_position(text, key, table_line)
-        if err["type"] == "extra_forbidden":
-            where = "[tool.promptlint]" if path.name == "pyproject.toml" else path.name
-            msg = f"unknown key {'.'.join(loc)!r} in {where}"
-        else:
-            msg = f"{'.'.join(loc)}: {err['msg']}"
-        raise UsageError(msg, str(path), line, col) from None
 
 
 def load_settings(paths: list[str] | None = None, *, config: str | None = None, select: list[str] | None = None,
@@ -283,11 +155,15 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
     ``select``; ``extend_select`` and ``ignore`` add to it; ``structure_rules``
     (``labelled`` | ``all``) replaces the file's ``structure-rules``.
 
+    Settings built once are kept in the settings cache (:func:`settings_cache_dir`)
+    under a key of everything they are built from: promptlint's version and
+    source files, the config file's path and text, the working directory, the
+    overrides; a hit is used only while the rule packs' bytes still hash to the
+    same digest. A warm run so skips validating the config (pydantic), parsing
+    the rule packs (YAML) and compiling the vocabulary.
+
     Raises :class:`UsageError` for a bad config, rule pack or selector.
     """
-    from .extract.callsites import DEFAULT_CALL_SITES, call_sites_from_config
-    from .sections import Vocabulary
-
     if config:
         cfg_path: Path | None = Path(config)
         if not cfg_path.is_file():
@@ -295,12 +171,96 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
     else:
         first = Path(paths[0]) if paths else Path.cwd()
         cfg_path = find_config(first if first.is_dir() else first.parent)
+    raw = ""
+    if cfg_path is not None:
+        try:
+            raw = cfg_path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read config: {exc}", str(cfg_path)) from None
+    root = cfg_path.parent.resolve() if cfg_path is not None else Path.cwd().resolve()
+    key = _settings_key(cfg_path, raw, root, select, extend_select, ignore, structure_rules)
+    cached = _cached_settings(key)
+    if cached is not None:
+        return cached
+    settings = _build_settings(cfg_path, root, select, extend_select, ignore, structure_rules)
+    _store_settings(key, settings)
+    return settings
+
+
+def settings_cache_dir() -> Path:
+    """Where built :class:`Settings` are cached: ``$PROMPTLINT_SETTINGS_CACHE``,
+    else ``settings`` in the user cache folder (platformdirs)."""
+    import os
+
+    env = os.environ.get("PROMPTLINT_SETTINGS_CACHE")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("promptlint", appauthor=False)) / "settings"
+
+
+#: Modules whose classes a cached :class:`Settings` holds: an edit to one of them (a development checkout) is a
+#: new cache key, as a new version is.
+_SHAPING_MODULES = ("config.py", "config_file.py", "rulepacks.py", "vocabulary.py", "extract/callsites.py",
+                    "checks/__init__.py")
+
+
+def _settings_key(cfg_path: Path | None, raw: str, root: Path, *overrides) -> str:  # noqa: ANN002
+    here = Path(__file__).parent
+    stamps = []
+    for name in _SHAPING_MODULES:
+        try:
+            st = (here / name).stat()
+            stamps.append((name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            stamps.append((name, None, None))
+    blob = json.dumps([__version__, sys.version, stamps, str(cfg_path) if cfg_path else None,
+                       str(cfg_path.resolve()) if cfg_path else None, raw,
+                       str(root), overrides], default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def _cached_settings(key: str) -> Settings | None:
+    """The cached settings under ``key`` while their rule packs are unchanged
+    (``None`` otherwise, or when the cache cannot be read)."""
+    import pickle
+
+    try:
+        with open(settings_cache_dir() / f"{key}.pickle", "rb") as fh:
+            settings, pack_paths, digest = pickle.load(fh)
+        if pack_digest(pack_paths) != digest or not isinstance(settings, Settings):
+            return None
+    except Exception:  # noqa: BLE001 - a missing, stale or corrupt entry is a miss
+        return None
+    return settings
+
+
+def _store_settings(key: str, settings: Settings) -> None:
+    import pickle
+
+    from .source import WriteError, write_atomic
+
+    try:
+        folder = settings_cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        packs = settings.ruleset.pack_paths
+        write_atomic(folder / f"{key}.pickle",
+                     pickle.dumps((settings, packs, settings.ruleset.version), protocol=pickle.HIGHEST_PROTOCOL))
+    except (OSError, WriteError, pickle.PicklingError, AttributeError):
+        pass  # no cache: the next run builds the settings again
+
+
+def _build_settings(cfg_path: Path | None, root: Path, select, extend_select, ignore,  # noqa: ANN001
+                    structure_rules) -> Settings:  # noqa: ANN001
+    from .config_file import FileConfig, key_position, read_file_config
+    from .extract.callsites import DEFAULT_CALL_SITES, call_sites_from_config
+    from .vocabulary import Vocabulary
+
     if cfg_path is not None:
         fc, raw = read_file_config(cfg_path)
-        root = cfg_path.parent.resolve()
     else:
         fc, raw = FileConfig(), ""
-        root = Path.cwd().resolve()
     rule_paths = tuple(str((root / p).resolve()) for p in fc.rule_paths)
     from .checks import RULE_CHECK_KINDS  # here, not at import: a warm run never loads the checks
 
@@ -309,14 +269,14 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
     for key, selectors in (("select", fc.select or []), ("extend-select", fc.extend_select), ("ignore", fc.ignore)):
         for s in selectors:
             if not any(_matches(s, r) for r in ruleset.rules):
-                line, col = _key_position(raw, key, 1)
+                line, col = key_position(raw, key, 1)
                 raise UsageError(f"unknown rule selector {s!r} in `{key}` (see `promptlint rules`)", str(cfg_path),
                                  line, col)
     rules = select_rules(ruleset, list(sel), fc.extend_select + list(extend_select or []), fc.ignore + list(ignore or []))
     try:
         vocab = Vocabulary.from_data(ruleset.vocabulary, fc.labels, fc.cues)
     except KeyError as exc:
-        line, col = _key_position(raw, exc.args[0], 1)
+        line, col = key_position(raw, exc.args[0], 1)
         raise UsageError(f"unknown contract part {exc.args[0]!r} in labels/cues (parts: context, constraints, task, "
                          "output_contract, stop_condition, verification)", str(cfg_path), line, col) from None
     except re.error as exc:
@@ -335,7 +295,7 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
         per_file_ignores=tuple((k, tuple(v)) for k, v in fc.per_file_ignores.items()),
         include=tuple(fc.include or ()), extend_include=tuple(fc.extend_include),
         exclude=(tuple(fc.exclude) if fc.exclude is not None else DEFAULT_EXCLUDE) + tuple(fc.extend_exclude),
-        respect_gitignore=fc.respect_gitignore, config_path=cfg_path, model=fc.model, layout=fc.layout,
+        respect_gitignore=fc.respect_gitignore, config_path=cfg_path, model_options=fc.model.model_dump(), layout=fc.layout,
         fail_on=fc.fail_on, contract_rules_in_tests=fc.contract_rules_in_tests, structure_rules=structure_rules or fc.structure_rules,
         cache_dir=(root / fc.cache_dir) if fc.cache_dir else None, fingerprint=fp,
     )

@@ -25,8 +25,7 @@ from pathlib import Path
 
 import pathspec
 
-from .extract.structured import is_recorded_traffic
-from .extract.text import AGENT_FILES
+from .extract.base import AGENT_FILES, is_recorded_traffic
 
 PROMPT_DIRS = {"prompts", "prompt", "preprompts", "system_prompts", "prompt_templates", "prompt-templates",
                ".prompts"}

@@ -20,18 +20,17 @@ import hashlib
 import os
 import pickle
 import traceback
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .analysis import Analysis, analyse
-from .checks import ENGINE_KIND, FILE_KINDS, CheckContext, get_check
-from .config import Settings
-from .extract import extract
+from typing import TYPE_CHECKING
+
 from .model import PART_NAMES, Finding, LineIndex, Prompt, Span
 from .source import WriteError, read_source, reparses, write_atomic
-from .suppress import apply as apply_suppressions
-from .suppress import front_matter_directive, parse_directives
+
+if TYPE_CHECKING:  # the analysis, checks and extractors are imported where a file is linted: a warm run needs none
+    from .analysis import Analysis
+    from .config import Settings
 
 CACHE_VERSION = "3"
 MAX_FIX_ROUNDS = 10
@@ -164,6 +163,12 @@ def lint_text(path: str, text: str, settings: Settings, kind: str | None = None,
 
 def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kind: str,
                hazards_only: bool = False) -> None:
+    from .analysis import analyse
+    from .checks import ENGINE_KIND, FILE_KINDS, CheckContext, get_check
+    from .extract import extract
+    from .suppress import apply as apply_suppressions
+    from .suppress import front_matter_directive, parse_directives
+
     index = LineIndex(text)
     rules = settings.rules_for(path)
     extraction = extract(path, text, kind, settings, index)
@@ -487,6 +492,8 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         size = max(8, len(todo) // (workers * 8))
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
         _warm_up(settings, {kind for _, kind, _, _ in todo})
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings,)) as pool:
             for batch_results in pool.map(_work, batches):
                 for r in batch_results:

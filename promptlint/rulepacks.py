@@ -113,6 +113,8 @@ class RuleSet:
     rules: tuple[Rule, ...]
     vocabulary: dict
     version: str
+    #: The extra pack folders loaded besides the core pack (what :func:`pack_digest` rereads).
+    pack_paths: tuple[str, ...] = ()
 
     def by_key(self, key: str) -> Rule | None:
         """Look a rule up by code or name (case-insensitive)."""
@@ -197,13 +199,28 @@ def parse_rule(text: str, source: str, pack: str, known_checks: frozenset[str]) 
     return Rule(pack=pack, source=source, **{k: v for k, v in data.items()})
 
 
+def _pack_files(root) -> list:  # noqa: ANN001 - a Path or importlib Traversable
+    """The YAML files of the pack folder ``root``, by name."""
+    return sorted((e for e in root.iterdir() if e.is_file() and e.name.endswith((".yml", ".yaml"))),
+                  key=lambda e: e.name)
+
+
+def pack_digest(extra_paths: tuple[str, ...]) -> str:
+    """The :attr:`RuleSet.version` that :func:`load_rules` would give for
+    ``extra_paths`` now: a hash of the core pack's and those folders' file
+    names and bytes, read without parsing. Raises ``OSError`` for a folder
+    that is gone."""
+    blobs = [e.name.encode() + e.read_bytes() for e in _pack_files(core_pack_root())]
+    for p in extra_paths:
+        blobs += [e.name.encode() + e.read_bytes() for e in _pack_files(Path(p))]
+    return hashlib.sha256(b"\0".join(blobs)).hexdigest()[:16]
+
+
 def _read_pack(root, pack: str, label: str, known_checks: frozenset[str]) -> tuple[list[Rule], dict | None, list[bytes]]:
     rules: list[Rule] = []
     vocab = None
     blobs: list[bytes] = []
-    entries = sorted((e for e in root.iterdir() if e.is_file() and e.name.endswith((".yml", ".yaml"))),
-                     key=lambda e: e.name)
-    for entry in entries:
+    for entry in _pack_files(root):
         raw = entry.read_bytes()
         blobs.append(entry.name.encode() + raw)
         source = f"{label}/{entry.name}"
@@ -218,14 +235,27 @@ def _read_pack(root, pack: str, label: str, known_checks: frozenset[str]) -> tup
     return rules, vocab, blobs
 
 
-@lru_cache(maxsize=8)
 def load_rules(extra_paths: tuple[str, ...], known_checks: frozenset[str]) -> RuleSet:
     """Load the core pack and the packs at ``extra_paths`` (folders); rules may
-    name only ``known_checks`` (see :func:`parse_rule`).
+    name only ``known_checks`` (see :func:`parse_rule`). A process keeps the
+    last few rule sets it parsed, by the packs' digest (:func:`pack_digest`):
+    an edited pack is parsed again, in a language server too.
 
     Raises :class:`UsageError` for a missing folder, an invalid rule, or two
     rules sharing a code or name.
     """
+    for p in extra_paths:
+        if not Path(p).is_dir():
+            raise UsageError(f"rule pack folder {p!r} does not exist")
+    try:
+        digest = pack_digest(extra_paths)
+    except OSError as exc:
+        raise UsageError(f"cannot read rule pack: {exc}") from None
+    return _load_rules(extra_paths, known_checks, digest)
+
+
+@lru_cache(maxsize=8)
+def _load_rules(extra_paths: tuple[str, ...], known_checks: frozenset[str], digest: str) -> RuleSet:
     rules, vocab, blobs = _read_pack(core_pack_root(), "core", "rules/core", known_checks)
     for p in extra_paths:
         path = Path(p)
@@ -246,4 +276,4 @@ def load_rules(extra_paths: tuple[str, ...], known_checks: frozenset[str]) -> Ru
                 raise UsageError(f"rule {key!r} is defined twice (also in {seen[key]})", r.source)
             seen[key] = r.source
     digest = hashlib.sha256(b"\0".join(blobs)).hexdigest()[:16]
-    return RuleSet(tuple(sorted(rules, key=lambda r: r.code)), vocab or {}, digest)
+    return RuleSet(tuple(sorted(rules, key=lambda r: r.code)), vocab or {}, digest, tuple(extra_paths))

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from .model import PART_NAMES
+from .vocabulary import Vocabulary, normalise_label  # noqa: F401 - Vocabulary is part of this module's interface
 
 _HEADING = re.compile(r"[ \t]{0,3}#{1,6}[ \t]+(?P<label>[^\n#]+?)[ \t#]*$")
 _BOLD = re.compile(r"[ \t]*(?:\*\*|__)(?P<label>[^*_\n]{1,48}?)[: ]*(?:\*\*|__)[ \t]*:?[ \t]*(?P<rest>.*)$")
@@ -44,56 +45,6 @@ _CLAUSE_SPLIT = re.compile(
     re.I,
 )
 _PLACEHOLDER_ONLY = re.compile(r"[\s:\-–—\"'`]*$")
-
-
-@dataclass
-class Vocabulary:
-    """Label words and sentence cues per contract part (see ``vocabulary.yml``)."""
-
-    labels: dict[str, str]
-    clause_cues: dict[str, list[re.Pattern[str]]]
-    anywhere_cues: dict[str, list[re.Pattern[str]]]
-    priority: list[str]
-    #: Verdicts of :func:`~promptlint.extract.heuristics.reads_as_instructions` by stripped text (they depend
-    #: only on the text and this vocabulary).
-    memo: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def from_data(cls, data: dict, extra_labels: dict[str, list[str]] | None = None,
-                  extra_cues: dict[str, list[str]] | None = None) -> "Vocabulary":
-        """Build from the parsed YAML mapping plus configuration extensions.
-
-        Raises ``re.error`` for a cue that is not a valid regular expression and
-        ``KeyError`` for an unknown part name.
-        """
-        labels: dict[str, str] = {}
-        for part, words in data["labels"].items():
-            for w in words:
-                labels[normalise_label(str(w))] = part
-        for part, words in (extra_labels or {}).items():
-            if part not in PART_NAMES:
-                raise KeyError(part)
-            for w in words:
-                labels[normalise_label(str(w))] = part
-        clause: dict[str, list[re.Pattern[str]]] = {p: [] for p in PART_NAMES}
-        anywhere: dict[str, list[re.Pattern[str]]] = {p: [] for p in PART_NAMES}
-        for part, cues in data["cues"].items():
-            for cue in cues:
-                if "clause_start" in cue:
-                    clause[part].append(re.compile(r"\s*(?:" + cue["clause_start"] + ")", re.I))
-                else:
-                    anywhere[part].append(re.compile(cue["anywhere"], re.I))
-        for part, cues in (extra_cues or {}).items():
-            if part not in PART_NAMES:
-                raise KeyError(part)
-            anywhere[part].extend(re.compile(c, re.I) for c in cues)
-        return cls(labels, clause, anywhere, list(data.get("priority", PART_NAMES)))
-
-
-def normalise_label(label: str) -> str:
-    """Lower-case a label, turn ``_``/``-`` into spaces and squeeze whitespace."""
-    label = label.strip().strip("*_:：#[]<>").replace("_", " ").replace("-", " ")
-    return re.sub(r"\s+", " ", label).lower().strip()
 
 
 @dataclass

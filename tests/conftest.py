@@ -27,6 +27,12 @@ def shared_cases_present() -> bool:
 
 
 def pytest_configure(config) -> None:  # noqa: ANN001
+    # Built settings are cached per user (promptlint.config.settings_cache_dir): the tests keep theirs in a folder
+    # of their own, so a test run neither reads nor leaves entries in the user's cache.
+    if "PROMPTLINT_SETTINGS_CACHE" not in os.environ:
+        import tempfile
+
+        os.environ["PROMPTLINT_SETTINGS_CACHE"] = tempfile.mkdtemp(prefix="promptlint-settings-")
     config.addinivalue_line("markers", "shared_cases: needs the shared sample cases (skipped when they are absent)")
     config.addinivalue_line("markers", "default_rules: lint tmp_path with promptlint's default selection, not the "
                                        "contract opt-in (see contract_opt_in)")

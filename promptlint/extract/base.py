@@ -1,14 +1,19 @@
 """What every extractor shares: :class:`Extraction` (what one file holds),
-:class:`ParseProblem` and :func:`kind_for_path` (the bottom of
+:class:`ParseProblem`, :func:`kind_for_path` and :func:`is_recorded_traffic` (the bottom of
 :mod:`promptlint.extract`; the extractors import this, the package's
 :func:`~promptlint.extract.extract` dispatches to them)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from ..model import Prompt
+
+#: Instruction files that coding agents read verbatim (lower-cased names): prompts, never templates.
+AGENT_FILES = {"agents.md", "claude.md", "gemini.md", ".cursorrules", ".windsurfrules", "copilot-instructions.md",
+               "agent.md"}
 
 
 @dataclass
@@ -74,3 +79,9 @@ def kind_for_path(path: str) -> str:
     if suffix in (".yaml", ".yml"):
         return "yaml"
     return "text"
+
+
+def is_recorded_traffic(head: str) -> bool:
+    """Does ``head`` (a YAML file's first bytes) start a VCR-style cassette of
+    recorded HTTP traffic (``interactions:`` holding ``request:`` entries)?"""
+    return bool(re.search(r"^interactions:[ \t]*$", head[:4096], re.M)) and "request:" in head[:16384]

@@ -37,7 +37,7 @@ import yaml
 
 from ..model import Declaration, LineIndex, Message, Prompt, Span, normal_role, primary_index
 from ..template import detect_syntax
-from .base import Extraction, ParseProblem
+from .base import Extraction, ParseProblem, is_recorded_traffic
 from .align import align
 
 TEXT_KEYS = ("template", "prompt", "content", "text", "system", "system_prompt", "instructions", "instruction")
@@ -57,12 +57,6 @@ def _compose_all(text: str) -> list:
         except yaml.YAMLError:
             pass
     return list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-
-
-def is_recorded_traffic(head: str) -> bool:
-    """Does ``head`` (a YAML file's first bytes) start a VCR-style cassette of
-    recorded HTTP traffic (``interactions:`` holding ``request:`` entries)?"""
-    return bool(re.search(r"^interactions:[ \t]*$", head[:4096], re.M)) and "request:" in head[:16384]
 
 
 def extract_structured(path: str, text: str, index: LineIndex, settings, kind: str) -> Extraction:  # noqa: ANN001

@@ -16,13 +16,10 @@ import yaml
 from ..model import LineIndex, Message, Prompt, SourceMap
 from ..source import FRONT_MATTER
 from ..template import detect_syntax
-from .base import Extraction, ParseProblem
+from .base import AGENT_FILES, Extraction, ParseProblem
 
 _FRONT = FRONT_MATTER
 JINJA_SUFFIXES = (".j2", ".jinja", ".jinja2")
-#: Instruction files that coding agents read verbatim (lower-cased names): prompts, never templates.
-AGENT_FILES = {"agents.md", "claude.md", "gemini.md", ".cursorrules", ".windsurfrules", "copilot-instructions.md",
-               "agent.md"}
 
 
 def split_front_matter(text: str) -> tuple[dict | None, int, ParseProblem | None, str]:
