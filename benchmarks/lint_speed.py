@@ -56,6 +56,12 @@ From the repository root, with promptlint and ruff installed::
     python benchmarks/lint_speed.py
     python benchmarks/lint_speed.py --python-files 5000 --prompt-files 1000 --seed 7
     python benchmarks/lint_speed.py --keep      # reuse benchmarks/.corpus if it matches
+    git worktree add /tmp/before <commit>
+    python benchmarks/lint_speed.py --compare /tmp/before --rounds 3   # both checkouts, in turns
+
+With ``--compare DIR`` the promptlint checkout in ``DIR`` is timed too, in
+turns with this one (``--rounds`` rounds, medians reported), and the JSON line
+gets a ``compared`` object with its times and ratios: a before/after in one run.
 
 It prints a human-readable summary, and as the last line of stdout one JSON
 object: ``files`` (Python plus prompt files generated, i.e. the files
@@ -841,13 +847,13 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-CPU: dict[str, float] = {}  # CPU seconds of the last run of each timed command, by label
+CPU: dict[str, list[float]] = {}  # CPU seconds of each run of each timed command, by label
 
 
-def timed(cmd: list[str], what: str) -> float:
+def timed(cmd: list[str], what: str, env: dict | None = None) -> float:
     """Run ``cmd`` from the repository root (stdout discarded) and return its wall time in seconds.
 
-    The CPU time of the command and its worker processes goes to ``CPU[what]``;
+    The CPU time of the command and its worker processes is appended to ``CPU[what]``;
     unlike wall time it hardly changes when other work shares the machine.
 
     Exits the script, printing the command's stderr, when it does not exit 0
@@ -856,9 +862,10 @@ def timed(cmd: list[str], what: str) -> float:
     """
     cpu = children_cpu()
     start = time.perf_counter()
-    proc = subprocess.run(cmd, check=False, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, check=False, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env=env)
     elapsed = time.perf_counter() - start
-    CPU[what] = children_cpu() - cpu
+    CPU.setdefault(what, []).append(children_cpu() - cpu)
     if proc.returncode != 0:
         sys.stderr.write(f"{what} failed with exit code {proc.returncode}: {' '.join(cmd)}\n{proc.stderr}")
         sys.exit(proc.returncode if proc.returncode > 0 else 1)
@@ -893,6 +900,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--prompt-files", type=int, default=500, help="prompt files to generate (default 500)")
     ap.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
     ap.add_argument("--keep", action="store_true", help="reuse benchmarks/.corpus when built with these options")
+    ap.add_argument("--compare", metavar="DIR", help="also time the promptlint checkout in DIR (e.g. a git worktree "
+                    "of an older commit), run by the same interpreter with DIR first on PYTHONPATH")
+    ap.add_argument("--rounds", type=int, default=1, help="cold+warm rounds per checkout, taken in turns; the "
+                    "medians are reported (default 1)")
     args = ap.parse_args(argv)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)  # progress lines show during the long runs
@@ -929,23 +940,44 @@ def main(argv: list[str] | None = None) -> int:
 
     lint = [sys.executable, "-m", "promptlint", "check", "--exit-zero", "--output-format", "concise", rel]
     cache = CORPUS / ".promptlint_cache"
-    shutil.rmtree(cache, ignore_errors=True)
-    cold = timed(lint, "promptlint (cold)")
-    if not cache.is_dir():
-        sys.stderr.write(f"warning: promptlint wrote no cache to {rel}/.promptlint_cache; the warm run may be cold\n")
-    warm = timed(lint, "promptlint (warm)")
+    sides = {"promptlint": None}
+    if args.compare:
+        other = Path(args.compare).resolve()
+        if not (other / "promptlint" / "__init__.py").is_file():
+            ap.error(f"--compare: no promptlint package in {other}")
+        sides[f"compared ({other.name})"] = dict(os.environ, PYTHONPATH=f"{other}{os.pathsep}"
+                                                  + os.environ.get("PYTHONPATH", ""))
+    runs: dict[str, dict[str, list[float]]] = {name: {"cold": [], "warm": []} for name in sides}
     ruff = [*ruff_command(), "check", "--select", "E9,F63", "--no-cache", "--exit-zero", "--quiet", rel]
-    ruff_runs = [timed(ruff, "ruff") for _ in range(3)]
+    ruff_runs = []
+    for _ in range(max(1, args.rounds)):
+        for name, env in sides.items():  # in turns, so a slow spell of the machine hits both
+            shutil.rmtree(cache, ignore_errors=True)
+            runs[name]["cold"].append(timed(lint, f"{name} (cold)", env))
+            if not cache.is_dir():
+                sys.stderr.write(f"warning: {name} wrote no cache to {rel}/.promptlint_cache; the warm run may be "
+                                 "cold\n")
+            runs[name]["warm"].append(timed(lint, f"{name} (warm)", env))
+        ruff_runs += [timed(ruff, "ruff") for _ in range(3)]
     ruff_s = statistics.median(ruff_runs)
 
-    result = {"files": files, "cold_s": round(cold, 3), "warm_s": round(warm, 3), "ruff_s": round(ruff_s, 3),
-              "cold_ratio": round(cold / max(ruff_s, 1e-9), 3), "warm_ratio": round(warm / max(ruff_s, 1e-9), 3)}
-    print(f"promptlint cold: {cold:8.3f} s  {files / cold:9.1f} files/s  (CPU {CPU['promptlint (cold)']:.1f} s, "
-          f"{os.cpu_count()} CPUs)")
-    print(f"promptlint warm: {warm:8.3f} s  {files / warm:9.1f} files/s  (CPU {CPU['promptlint (warm)']:.1f} s)")
+    result: dict = {"files": files}
+    for name in sides:
+        cold, warm = statistics.median(runs[name]["cold"]), statistics.median(runs[name]["warm"])
+        cpu_cold = statistics.median(CPU[f"{name} (cold)"])
+        cpu_warm = statistics.median(CPU[f"{name} (warm)"])
+        fields = {"cold_s": round(cold, 3), "warm_s": round(warm, 3), "ruff_s": round(ruff_s, 3),
+                  "cold_ratio": round(cold / max(ruff_s, 1e-9), 3), "warm_ratio": round(warm / max(ruff_s, 1e-9), 3)}
+        if name == "promptlint":
+            result.update(fields)
+        else:
+            result["compared"] = {"path": str(Path(args.compare).resolve()), **fields}
+        print(f"{name} cold: {cold:8.3f} s  {files / cold:9.1f} files/s  (CPU {cpu_cold:.1f} s, "
+              f"{os.cpu_count()} CPUs)")
+        print(f"{name} warm: {warm:8.3f} s  {files / warm:9.1f} files/s  (CPU {cpu_warm:.1f} s)")
+        print(f"{name} / ruff: cold {fields['cold_ratio']}x, warm {fields['warm_ratio']}x")
     print(f"ruff E9,F63:     {ruff_s:8.3f} s  (median of {', '.join(f'{t:.3f}' for t in ruff_runs)}; "
           f"{manifest['python']} .py files)")
-    print(f"promptlint / ruff: cold {result['cold_ratio']}x, warm {result['warm_ratio']}x")
     print(json.dumps(result))
     return 0
 

@@ -489,7 +489,10 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
             kept.append(item)
     todo = kept
     if not serial:
-        size = max(8, len(todo) // (workers * 8))
+        # Longest files first, in small batches: the workers finish together instead of one waiting on a
+        # last batch of big files (results are keyed by path, so the order is free).
+        todo.sort(key=lambda item: -len(item[2]))
+        size = max(4, len(todo) // (workers * 32))
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
         _warm_up(settings, {kind for _, kind, _, _ in todo})
         from concurrent.futures import ProcessPoolExecutor

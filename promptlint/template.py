@@ -180,9 +180,28 @@ def parse_jinja(text: str):  # noqa: ANN201
     """Parse ``text`` with jinja2's parser.
 
     Returns the template AST; raises ``jinja2.TemplateSyntaxError`` (``lineno``
-    is 1-based within ``text``).
+    is 1-based within ``text``). The last few results are kept (a template is
+    lexed and then checked for sandbox escapes: one parse serves both); callers
+    only read the tree.
     """
-    return jinja_environment().parse(text)
+    known = _PARSED.get(text)
+    if known is None:
+        from jinja2 import TemplateSyntaxError
+
+        try:
+            known = (jinja_environment().parse(text), None)
+        except TemplateSyntaxError as exc:
+            known = (None, exc)
+        if len(_PARSED) >= 32:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[text] = known
+    tree, error = known
+    if error is not None:
+        raise error.with_traceback(None)
+    return tree
+
+
+_PARSED: dict[str, tuple] = {}
 
 
 def line_offset(text: str, lineno: int) -> int:

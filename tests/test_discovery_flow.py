@@ -379,6 +379,22 @@ def test_instruction_keyword_and_system_msgs_list(tmp_path: Path) -> None:
     assert got["ActionNode.instruction"]["line"] == 2
 
 
+def test_system_msgs_list_opened_on_its_own_line(tmp_path: Path) -> None:
+    # MetaGPT's extract_readme.py style: the list's first string on the line after ``system_msgs=[``.
+    got = found(tmp_path, "readme.py", '''
+        async def summarize(llm, readme):
+            return await llm.aask(
+                readme,
+                system_msgs=[
+                    "You are a tool that summarizes a README file.",
+                    "Return the summary of what the repository is.",
+                ],
+            )
+    ''')
+    assert list(got) == ["aask.system_msgs"]
+    assert got["aask.system_msgs"]["line"] == 5  # where the list opens
+
+
 def test_prompt_attribute_of_another_object(tmp_path: Path) -> None:
     got = found(tmp_path, "plan.py", '''
         def plan(llm):

@@ -94,7 +94,7 @@ def _prefilter(settings):  # noqa: ANN001, ANN202
         assign = re.compile(r"^[ \t]*(?:[A-Za-z_]\w*\.)?" + _name_regex(settings.name_patterns)
                             + r"[ \t]*(?::[^=\n]*)?=(?!=)", re.M | re.I)
         keyword_arg = re.compile(r"[(,]\s*" + _name_regex(settings.name_patterns + _KWARG_NAMES)
-                                 + r"""[ \t]*=[ \t]*(?:[rRuUfF]{0,2}["']|\[[ \t]*[rRuUfF]{0,2}["'])""", re.I)
+                                 + r"""[ \t]*=[ \t]*(?:[rRuUfF]{0,2}["']|\[\s*[rRuUfF]{0,2}["'])""", re.I)
         # Where a name keyword is followed (within the name) by ``=``: every line the assignment regex can match
         # holds one, so that regex runs only there (``str.find`` for the few literal words, then a short match,
         # instead of a regex try at every line). Patterns with character classes keep the full scan.
@@ -103,7 +103,7 @@ def _prefilter(settings):  # noqa: ANN001, ANN202
         if literal:
             assign_hint = (_minimal_words(keywords), re.compile(r"\w*[ \t]*(?::[^=\n]*)?=(?!=)"))
             kwarg_hint = (_minimal_words(keywords | {"instruction", "msgs", "messages"}),
-                          re.compile(r"""\w*[ \t]*=[ \t]*(?:[rufb]{0,2}["']|\[[ \t]*[rufb]{0,2}["'])"""))
+                          re.compile(r"""\w*[ \t]*=[ \t]*(?:[rufb]{0,2}["']|\[\s*[rufb]{0,2}["'])"""))
         found = _PREFILTERS[key] = (tuple(sorted(sites)), tuple(sorted(keywords)), assign, keyword_arg,
                                     assign_hint, kwarg_hint)
     return found
@@ -428,6 +428,119 @@ class _Snippet:
         rng = self.positions[node]
         p = rng.end if end else rng.start
         return self.index.line_starts[p.line - self.shift + self.first_line - 2] + p.column
+
+
+class _PlainSnippet:
+    """A statement whose value is only string literals, read without libcst.
+
+    An assignment (``=``, annotated, ``+=``) or ``return`` of one literal or an
+    implicit concatenation of literals (parenthesized or not, comments between),
+    alone on its lines, is most prompt constants; its ``SimpleString`` nodes are
+    built from the literals' source text and placed by a scan of that text, so
+    the statement gets the nodes and file offsets a libcst parse would give
+    (positions are libcst's dearest step). Anything else (an f-string, a name, a
+    call) makes :meth:`build` return ``None`` and the statement is parsed.
+    """
+
+    def __init__(self, key: tuple[int, int], stmt, positions: dict) -> None:  # noqa: ANN001
+        self.statements = {key: stmt}
+        self.calls: dict = {}
+        self.positions = positions
+
+    def local(self, line: int, column: int) -> tuple[int, int]:
+        """Lookups use file positions as they are."""
+        return line, column
+
+    def offset(self, node, end: bool = False) -> int:  # noqa: ANN001
+        """File offset where ``node`` starts (or ends)."""
+        start, stop = self.positions[node]
+        return stop if end else start
+
+    @classmethod
+    def build(cls, text: str, col: "_Collector", stmt) -> "_PlainSnippet | None":  # noqa: ANN001
+        import ast
+
+        value = getattr(stmt, "value", None)
+        if not (isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return))
+                and isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            return None
+        start = col.offset(stmt.lineno, stmt.col_offset)
+        end = col.offset(stmt.end_lineno, stmt.end_col_offset)
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        tail = text[end:line_end if line_end != -1 else len(text)].strip()
+        if text[line_start:start].strip() or (tail and not tail.startswith("#")):
+            return None  # another statement shares the line (``a = "x"; b = "y"``)
+        vs = col.offset(value.lineno, value.col_offset)
+        ve = col.offset(value.end_lineno, value.end_col_offset)
+        pieces = _literal_pieces(text, vs, ve)
+        if not pieces:
+            return None
+        positions: dict = {}
+        leaves = []
+        for s, e in pieces:
+            node = cst.SimpleString(text[s:e])
+            positions[node] = (s, e)
+            leaves.append(node)
+        node = leaves[-1]
+        for leaf in reversed(leaves[:-1]):  # ``"a" "b" "c"`` nests to the right, as libcst parses it
+            node = cst.ConcatenatedString(left=leaf, right=node)
+            positions[node] = (positions[leaf][0], pieces[-1][1])
+        key = (stmt.lineno, col.column(stmt.lineno, stmt.col_offset))
+        return cls(key, _PlainStatement(node), positions)
+
+
+class _PlainStatement:
+    """The one field of a statement the builder reads: its ``value`` node."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:  # noqa: ANN001
+        self.value = value
+
+
+_PREFIX = frozenset("rRuUbB")
+
+
+def _literal_pieces(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
+    """``(start, end)`` file offsets of each string literal in ``text[start:end]``
+    when that stretch holds only literals (no f-strings), whitespace, comments
+    and line continuations; ``None`` otherwise."""
+    pieces = []
+    i = start
+    while i < end:
+        c = text[i]
+        if c in " \t\r\n\f":
+            i += 1
+            continue
+        if c == "#":
+            nl = text.find("\n", i, end)
+            i = end if nl == -1 else nl
+            continue
+        if c == "\\" and text.startswith("\n", i + 1):
+            i += 2
+            continue
+        j = i
+        while j < end and text[j] in _PREFIX and j - i < 2:
+            j += 1
+        if j >= end or text[j] not in "'\"":
+            return None  # a name, an operator, an f-string prefix …
+        q = text[j] * 3 if text.startswith(text[j] * 3, j) else text[j]
+        k = j + len(q)
+        while k < end:
+            if text[k] == "\\":
+                k += 2
+                continue
+            if text.startswith(q, k):
+                break
+            if len(q) == 1 and text[k] == "\n":
+                return None
+            k += 1
+        else:
+            return None
+        pieces.append((i, k + len(q)))
+        i = k + len(q)
+    return pieces or None
 
 
 @dataclass
@@ -812,16 +925,18 @@ class _Builder:
         self.flow = False
 
     def snippet_for(self, stmt) -> _Snippet:  # noqa: ANN001
-        """The libcst parse of ``stmt``'s lines (cached). A statement of hundreds of
-        lines (an implicit concatenation of thousands of pieces, which CPython
-        accepts) is parsed on a thread with a deep stack: libcst builds its nodes
-        recursively."""
+        """The libcst nodes of ``stmt``'s lines (cached): built directly for a
+        statement of string literals only (:class:`_PlainSnippet`), else a libcst
+        parse. A statement of hundreds of lines (an implicit concatenation of
+        thousands of pieces, which CPython accepts) is parsed on a thread with a
+        deep stack: libcst builds its nodes recursively."""
         key = (stmt.lineno, stmt.end_lineno)
         snip = self.snippets.get(key)
         if snip is None:
-            if key[1] - key[0] > 150:
+            snip = _PlainSnippet.build(self.text, self.col, stmt)
+            if snip is None and key[1] - key[0] > 150:
                 snip = _deep(lambda: _Snippet(self.text, self.index, *key))
-            else:
+            elif snip is None:
                 snip = _Snippet(self.text, self.index, *key)
             self.snippets[key] = snip
         return snip
