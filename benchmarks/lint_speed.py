@@ -59,8 +59,8 @@ From the repository root, with promptlint and ruff installed::
     git worktree add /tmp/before <commit>
     python benchmarks/lint_speed.py --compare /tmp/before --rounds 3   # both checkouts, in turns
 
-With ``--compare DIR`` the promptlint checkout in ``DIR`` is timed too, in
-turns with this one (``--rounds`` rounds, medians reported), and the JSON line
+With ``--compare DIR`` the promptlint checkout in ``DIR`` is timed too (its
+folder first on ``sys.path``, checked before timing), in turns with this one (``--rounds`` rounds, medians reported), and the JSON line
 gets a ``compared`` object with its times and ratios: a before/after in one run.
 
 It prints a human-readable summary, and as the last line of stdout one JSON
@@ -850,7 +850,7 @@ def children_cpu() -> float:
 CPU: dict[str, list[float]] = {}  # CPU seconds of each run of each timed command, by label
 
 
-def timed(cmd: list[str], what: str, env: dict | None = None) -> float:
+def timed(cmd: list[str], what: str) -> float:
     """Run ``cmd`` from the repository root (stdout discarded) and return its wall time in seconds.
 
     The CPU time of the command and its worker processes is appended to ``CPU[what]``;
@@ -862,8 +862,7 @@ def timed(cmd: list[str], what: str, env: dict | None = None) -> float:
     """
     cpu = children_cpu()
     start = time.perf_counter()
-    proc = subprocess.run(cmd, check=False, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          env=env)
+    proc = subprocess.run(cmd, check=False, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     CPU.setdefault(what, []).append(children_cpu() - cpu)
     if proc.returncode != 0:
@@ -901,7 +900,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
     ap.add_argument("--keep", action="store_true", help="reuse benchmarks/.corpus when built with these options")
     ap.add_argument("--compare", metavar="DIR", help="also time the promptlint checkout in DIR (e.g. a git worktree "
-                    "of an older commit), run by the same interpreter with DIR first on PYTHONPATH")
+                    "of an older commit), run by the same interpreter with DIR first on sys.path")
     ap.add_argument("--rounds", type=int, default=1, help="cold+warm rounds per checkout, taken in turns; the "
                     "medians are reported (default 1)")
     args = ap.parse_args(argv)
@@ -940,24 +939,32 @@ def main(argv: list[str] | None = None) -> int:
 
     lint = [sys.executable, "-m", "promptlint", "check", "--exit-zero", "--output-format", "concise", rel]
     cache = CORPUS / ".promptlint_cache"
-    sides = {"promptlint": None}
+    sides = {"promptlint": lint}
     if args.compare:
         other = Path(args.compare).resolve()
         if not (other / "promptlint" / "__init__.py").is_file():
             ap.error(f"--compare: no promptlint package in {other}")
-        sides[f"compared ({other.name})"] = dict(os.environ, PYTHONPATH=f"{other}{os.pathsep}"
-                                                  + os.environ.get("PYTHONPATH", ""))
+        # ``python -m`` would put this checkout (the working directory) first on sys.path: the other checkout's
+        # folder goes in front explicitly, and the run checks that its package is the one imported.
+        boot = "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
+        probe = subprocess.run([sys.executable, "-c", boot + "import promptlint; print(promptlint.__file__)",
+                                str(other)], cwd=REPO, capture_output=True, text=True, check=False)
+        if not probe.stdout.strip().startswith(str(other)):
+            ap.error(f"--compare: {other} is not the promptlint that gets imported ({probe.stdout.strip()})")
+        sides[f"compared ({other.name})"] = [sys.executable, "-c", boot + "sys.argv[0] = 'promptlint'; "
+                                             "runpy.run_module('promptlint', run_name='__main__', alter_sys=True)",
+                                             str(other), *lint[3:]]
     runs: dict[str, dict[str, list[float]]] = {name: {"cold": [], "warm": []} for name in sides}
     ruff = [*ruff_command(), "check", "--select", "E9,F63", "--no-cache", "--exit-zero", "--quiet", rel]
     ruff_runs = []
     for _ in range(max(1, args.rounds)):
-        for name, env in sides.items():  # in turns, so a slow spell of the machine hits both
+        for name, cmd in sides.items():  # in turns, so a slow spell of the machine hits both
             shutil.rmtree(cache, ignore_errors=True)
-            runs[name]["cold"].append(timed(lint, f"{name} (cold)", env))
+            runs[name]["cold"].append(timed(cmd, f"{name} (cold)"))
             if not cache.is_dir():
                 sys.stderr.write(f"warning: {name} wrote no cache to {rel}/.promptlint_cache; the warm run may be "
                                  "cold\n")
-            runs[name]["warm"].append(timed(lint, f"{name} (warm)", env))
+            runs[name]["warm"].append(timed(cmd, f"{name} (warm)"))
         ruff_runs += [timed(ruff, "ruff") for _ in range(3)]
     ruff_s = statistics.median(ruff_runs)
 
