@@ -61,7 +61,9 @@ class Analysis:
         elsewhere, such as in a ``response_model``), ``fragment`` for a named
         prompt that another prompt of the module is built from
         (:attr:`Prompt.composed_into`: the contract rules judge the whole),
-        else ``prompt``. Notes, pings, data and fragments get the
+        ``tool`` for a tool definition's description (``found_by = "tool"``: it
+        tells the model what a tool does, it is not a request), else ``prompt``.
+        Notes, pings, data, fragments and tool descriptions get the
         template-hazard rules only."""
         words = re.findall(r"[^\W\d_]+", self.clean)
         if len(words) < 12 and re.match(r"\s*(?:TODO|FIXME|TBD)\b", self.clean):
@@ -70,6 +72,8 @@ class Analysis:
             return "ping"
         if self.prompt.composed_into:
             return "fragment"
+        if self.prompt.found_by == "tool":
+            return "tool"
         roles = {m.role for m in self.prompt.messages}
         if roles == {"user"} and not set(self.sections.present) - {"context"}:
             return "data"

@@ -379,8 +379,8 @@ class Prompt:
     #: Why the extractor took this text as a prompt: ``name`` (a prompt-named constant, variable or key),
     #: ``call-site`` (written in or named by an LLM call), ``flow`` (reached backwards from an LLM call through
     #: locals, ``+=``, appended messages, attributes or function returns), ``content`` (a string that reads as
-    #: instructions in a prompt-named class or function, or a prompt catalogue), ``marker`` (a
-    #: ``# promptlint: prompt`` comment) or ``file`` (a prompt file).
+    #: instructions in a prompt-named class or function, or a prompt catalogue), ``tool`` (the description of a
+    #: tool definition), ``marker`` (a ``# promptlint: prompt`` comment) or ``file`` (a prompt file).
     found_by: str = "file"
     #: Templates a Jinja prompt file pulls in (``{% include %}``, ``{% extends %}``, ``{% import %}``,
     #: ``{% from … import %}``): ``(name, text start, text end, path or None)``, offsets into the message text of

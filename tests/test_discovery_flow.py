@@ -395,6 +395,44 @@ def test_system_msgs_list_opened_on_its_own_line(tmp_path: Path) -> None:
     assert got["aask.system_msgs"]["line"] == 5  # where the list opens
 
 
+def test_tool_descriptions_are_found_as_tools(tmp_path: Path) -> None:
+    # OpenHands' tools/bash.py style: a description constant picked by a conditional, passed through a helper.
+    got = found(tmp_path, "tools/bash.py", '''
+        from litellm import ChatCompletionToolParam, ChatCompletionToolParamFunctionChunk
+
+        _DETAILED = """Execute a bash command in the terminal within a persistent shell session.
+        Use it for long-running commands."""
+        _SHORT = "Execute a bash command in the terminal."
+
+        def create_cmd_run_tool(short=False):
+            description = _SHORT if short else _DETAILED
+            return ChatCompletionToolParam(
+                type="function",
+                function=ChatCompletionToolParamFunctionChunk(
+                    name="execute_bash",
+                    description=refine_prompt(description),
+                    parameters={"type": "object", "properties": {}},
+                ),
+            )
+
+        THINK = ChatCompletionToolParam(type="function", function=ChatCompletionToolParamFunctionChunk(
+            name="think", description="ok"))
+        PARSER = argparse.ArgumentParser(description="Run the agent on one task and print what it did.")
+    ''')
+    assert sorted((p["id"].split("::")[1], p["line"]) for p in got.values()) == [
+        ("ChatCompletionToolParamFunctionChunk.description", 3),
+        ("ChatCompletionToolParamFunctionChunk.description@5", 5)]
+    assert {p["found_by"] for p in got.values()} == {"tool"}
+    assert {p["kind"] for p in got.values()} == {"tool"}  # described tools are not requests: no contract rules
+    assert {p["checks"] for p in got.values()} == {"hazards"}
+    stand_in = found(tmp_path, "tests/test_tools.py", '''
+        def test_invoke():
+            tool = StructuredTool.from_function(func=len, name="t", description="Tool to test the invoke method")
+            assert tool.invoke({"x": "ab"}) == 2
+    ''')
+    assert stand_in == {}  # a test module's tools are stand-ins
+
+
 def test_prompt_attribute_of_another_object(tmp_path: Path) -> None:
     got = found(tmp_path, "plan.py", '''
         def plan(llm):

@@ -219,6 +219,8 @@ def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
         return True  # a call site or a marker comment
     if "prompt" in path.replace("\\", "/").rsplit("/", 1)[-1].lower():
         return True  # a module named for prompts is read as a catalogue
+    if "description" in text and _TOOL_CALL.search(text):
+        return True  # a tool definition: its description is text the model reads
     low = text.lower()
     if not any(k in low for k in keywords):
         # A class of instruction strings needs no prompt word anywhere: three indented assignments of
@@ -257,6 +259,11 @@ def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
 #: Keyword names that carry prompts besides the name patterns: MetaGPT's ``ActionNode(instruction=…)`` and
 #: ``aask(…, system_msgs=[…])``.
 _KWARG_NAMES = ("instruction", "system_msgs", "*_system_msgs", "system_messages")
+#: Classes that define a tool for a model (OpenAI's ``ChatCompletionToolParam`` / ``…FunctionChunk`` /
+#: ``FunctionDefinition``, LangChain's and crewAI's ``Tool`` / ``StructuredTool``, ``FunctionTool``): the text of
+#: their ``description=`` is read by the model when it picks a tool.
+_TOOL_CLASS = re.compile(r"(?:ToolParam\w*|FunctionChunk|FunctionDefinition|FunctionTool|StructuredTool|Tool)$")
+_TOOL_CALL = re.compile(r"(?:ToolParam\w*|FunctionChunk|FunctionDefinition|FunctionTool|Tool)(?:\.from_function)?\s*\(")
 _PROMPT_KEYWORDS = frozenset({"instruction", "instructions", "system_prompt", "system_message", "system_msgs",
                               "prompt", "user_prompt", "prompt_template"})
 _TEMPLATE_NAME = re.compile(r"(?:template|tmpl|prompt)s?$", re.I)
@@ -586,6 +593,9 @@ class _Collector:
         self.self_attrs: dict[tuple[tuple[str, ...], str], _Assignment] = {}
         # Keyword arguments with prompt names (``ChatAgent(system_message="You are …")``): (call, stmt, kw, scope).
         self.kwargs: list[tuple[object, object, object, tuple[str, ...]]] = []
+        #: ``description=`` keywords of tool definitions (see :data:`_TOOL_CLASS`): ``(call, statement, keyword,
+        #: scope)``.
+        self.tool_descriptions: list[tuple[object, object, object, tuple[str, ...]]] = []
         self.kwarg_name = re.compile(_name_regex(settings.name_patterns + _KWARG_NAMES), re.I)
         self._ascii = text.isascii()
         self.wrappers = WRAPPERS | {w.rsplit(".", 1)[-1] for w in getattr(settings, "wrappers", ())}
@@ -626,7 +636,7 @@ class _Collector:
         if isinstance(self.site_names, _AnyName):
             return None
         names = sorted(set(self.site_names) | {"format", "append", "extend"})
-        rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(|%|"
+        rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(|%|\bdescription\s*=|"
                         + _name_regex(self.settings.name_patterns + _KWARG_NAMES) + r"[ \t]*=(?!=)", re.I)
         return {self.index.position(m.start()).line for m in rx.finditer(self.text)}
 
@@ -750,6 +760,8 @@ class _Collector:
         for kw in node.keywords:
             if kw.arg and self.kwarg_name.fullmatch(kw.arg) and not isinstance(kw.value, ast.Name):
                 self.kwargs.append((node, stmt, kw, tuple(scope)))
+            elif kw.arg == "description" and _tool_class(func):
+                self.tool_descriptions.append((node, stmt, kw, tuple(scope)))
         if last is None or (last != "format" and last not in self.site_names):
             return
         callee = dotted_name(node.func)
@@ -884,6 +896,16 @@ class _AnyName:
 
     def __contains__(self, item: object) -> bool:
         return True
+
+
+def _tool_class(func) -> bool:  # noqa: ANN001
+    """Is the callee ``func`` (either tree) a tool definition class (:data:`_TOOL_CLASS`)?"""
+    name = dotted_name(func)
+    if not name:
+        return False
+    parts = name.split(".")
+    last = parts[-2] if parts[-1] == "from_function" and len(parts) > 1 else parts[-1]
+    return _TOOL_CLASS.search(last) is not None
 
 
 def dotted_name(node) -> str | None:  # noqa: ANN001
@@ -1231,6 +1253,7 @@ class _Builder:
             p = self._call_prompt(rec)
             if p is not None:
                 prompts.append(p)
+        prompts += self._tool_prompts()
         prompts += self._function_prompts()
         taken: set[int] = set()
         for (scope, name), a in self.col.assignments.items():
@@ -1421,6 +1444,55 @@ class _Builder:
             out.append(Prompt(f"{self.path}::{name}", self.path, name, [msg], origin="code",
                               extent=self.col.extent(call), found_by="name"))
         return out
+
+    def _tool_prompts(self) -> list[Prompt]:
+        """Tool descriptions: the ``description=`` of a tool definition
+        (:data:`_TOOL_CLASS`), followed through names, a local set in either
+        branch of a conditional, and one-argument helpers (``refine_prompt(d)``,
+        ``dedent(d)``); each text of four words or more is a prompt named
+        ``Callee.description`` with ``found_by = "tool"`` (kind ``tool``: checked
+        for template hazards, never for contract parts). A test module
+        (``test_*.py``, ``*_test.py``) defines stand-in tools: none is taken."""
+        out = []
+        module = self.path.replace("\\", "/").rsplit("/", 1)[-1]
+        if module.startswith("test_") or module.endswith("_test.py"):
+            return out
+        for call, stmt, kw, scope in self.col.tool_descriptions:
+            callee = (dotted_name(call.func) or "Tool").split(".")[-1]
+            if callee == "from_function":
+                callee = (dotted_name(call.func) or "Tool.from_function").split(".")[-2]
+            node = self.cst_call_in(call, stmt)
+            value = self._kwarg(node, "description") if node is not None else None
+            seen: set[str] = set()
+            for target in self._tool_texts(value, scope):
+                msg = self.eval(target, scope)
+                if msg is None or msg.text in seen or len(re.findall(r"[^\W\d_]{2,}", msg.text)) < 4:
+                    continue
+                seen.add(msg.text)
+                self._decide_syntax(msg, None, None)
+                name = f"{callee}.description"
+                out.append(Prompt(f"{self.path}::{name}", self.path, name, [msg], origin="code",
+                                  extent=self.col.extent(call), found_by="tool"))
+        return out
+
+    def _tool_texts(self, node, scope: tuple[str, ...], depth: int = 0) -> list:  # noqa: ANN001
+        """The libcst nodes a tool description may be: ``node`` itself, the
+        argument of a one-argument call, both branches of a conditional, and the
+        same for the value of a local or constant it names (up to 3 steps)."""
+        if node is None or depth > 3:
+            return []
+        if isinstance(node, cst.Call) and len(node.args) == 1 and node.args[0].keyword is None:
+            return self._tool_texts(node.args[0].value, scope, depth + 1)
+        if isinstance(node, cst.IfExp):
+            return self._tool_texts(node.body, scope, depth + 1) + \
+                self._tool_texts(node.orelse, scope, depth + 1)
+        if isinstance(node, cst.Name):
+            a = self.resolve(node.value, scope)
+            value = self.value_of(a) if a is not None else None
+            if value is not None and not isinstance(value, (cst.SimpleString, cst.ConcatenatedString,
+                                                            cst.FormattedString, cst.Name)):
+                return self._tool_texts(value, a.scope, depth + 1)
+        return [node]
 
     def _class_prompts(self, taken: set[int]) -> list[Prompt]:
         """Strings held by prompt classes: a class named for prompts
