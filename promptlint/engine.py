@@ -88,19 +88,23 @@ def _file_finding(settings: Settings, path: str, span: Span, code_name: str, **f
 
 def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
     """The JSON summary of one prompt (``promptlint prompts`` shape): id, path,
-    1-based line/column span of its primary message text, syntax,
+    1-based line/column span from its primary message's start to the end of its
+    last message written in this file (one message: that message), syntax,
     placeholders, parts (``{present, labelled, line, evidence}``: ``evidence`` is
     ``{line, column, text}`` of the label or sentence cue that made the part
     present, 1-based, the text cut to 80 characters; ``None`` when absent), ``separated``, the
     number of messages, ``composed_of`` / ``composed_into`` (prompt ids), ``found_by`` (why it was taken:
     :attr:`promptlint.model.Prompt.found_by`) and ``statement_line`` (first line of the code
     statement that builds it; ``None`` for prompt files)."""
-    msg = prompt.main
-    start = index.position(msg.anchor)
-    end = index.position(msg.source_map.file_end(len(msg.text.rstrip()))) if msg.text.strip() else start
-    if msg.literal_span is not None:
-        end = index.position(msg.literal_span[1])
-    end = max(start, end)
+    start = index.position(prompt.main.anchor)
+    end = start
+    for msg in prompt.messages:  # a conversation's span runs to its last message written in this file
+        if msg is not prompt.main and (not msg.text or msg.source_map.path_of(0, prompt.path) != prompt.path):
+            continue
+        last = index.position(msg.source_map.file_end(len(msg.text.rstrip()))) if msg.text.strip() else start
+        if msg.literal_span is not None:
+            last = index.position(msg.literal_span[1])
+        end = max(end, last)
     parts = {}
     for name in PART_NAMES:
         info = analysis.sections.parts[name]

@@ -440,6 +440,14 @@ def test_prompt_attribute_of_another_object(tmp_path: Path) -> None:
             return llm
     ''')
     assert list(got) == ["plan.llm.system_prompt"]
+    nested = found(tmp_path, "write_code.py", '''
+        class WriteCode(Action):
+            async def run(self, context):
+                self.llm.system_prompt = "You are an outstanding engineer. Implement the code the context asks for."
+                return await NODE.fill(req=context, llm=self.llm)
+    ''')
+    assert list(nested) == ["WriteCode.run.self.llm.system_prompt"]
+    assert nested["WriteCode.run.self.llm.system_prompt"]["line"] == 3
 
 
 def test_module_named_for_prompts_is_a_catalogue(tmp_path: Path) -> None:
@@ -469,6 +477,7 @@ def test_few_shot_example_messages_of_a_prompt_class(tmp_path: Path) -> None:
     ''')
     p = got["WholeFilePrompts.example_messages"]
     assert p["messages"] == 2 and p["found_by"] == "content"
+    assert (p["line"], p["end_line"]) == (3, 4)  # the span runs over both messages
 
 
 def test_expected_output_strings_in_tests_are_not_prompts(tmp_path: Path) -> None:

@@ -207,7 +207,9 @@ def test_brace_rules_through_composition() -> None:
            'first = TWO_PASS_TEMPLATE.format(text="{text}")\n')
     result = lint("compose.py", src, defaults=True)
     # ROLE is an f-string value, not a .format field; {text} is declared by the first pass; {{{{ is not Mustache.
-    assert _names(result) == [], [(f.name, f.message) for f in result.findings]
+    # ("Summarize {text}." is outside input run into the sentence: undelimited-input, not a brace rule.)
+    braces = [f for f in result.findings if f.name != "undelimited-input"]
+    assert braces == [], [(f.name, f.message) for f in braces]
     two_pass = next(p for p in result.prompts if p["id"].endswith("TWO_PASS_TEMPLATE"))
     assert (two_pass["syntax"], two_pass["placeholders"]) == ("format", ["text"])
 

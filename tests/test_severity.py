@@ -12,7 +12,7 @@ from pathlib import Path
 from conftest import CONTRACT_OPT_IN, lint
 
 INFO_ONLY = ("Context: you help a bakery's customers.\n\nConstraints: never promise a delivery date.\n\n"
-             "Task: answer the customer's question {question}.\n\nOutput: one short paragraph.\n\n"
+             "Task: answer the customer's question \"{question}\".\n\nOutput: one short paragraph.\n\n"
              "Stop condition: if the question is not about the bakery, say you cannot help.\n")
 
 

@@ -33,6 +33,7 @@ CHECK_KINDS: dict[str, str] = {
     "secrets": "secrets",
     "personal-data": "personal",
     "contradictions": "contradictions",
+    "undelimited-input": "undelimited",
 }
 #: Kinds that run once per file on the extractor's call facts rather than per prompt (see
 #: :mod:`promptlint.checks.serving_calls`).

@@ -91,7 +91,7 @@ def _prefilter(settings):  # noqa: ANN001, ANN202
         sites.update(f"{name}(" for name in CLIENT_TIMEOUTS)
         keywords = {p.replace("*", " ").replace("?", " ").replace("_", " ").lower().split()[-1]
                     for p in settings.name_patterns if p.strip("*?_")}
-        assign = re.compile(r"^[ \t]*(?:[A-Za-z_]\w*\.)?" + _name_regex(settings.name_patterns)
+        assign = re.compile(r"^[ \t]*(?:[A-Za-z_]\w*\.){0,3}" + _name_regex(settings.name_patterns)
                             + r"[ \t]*(?::[^=\n]*)?=(?!=)", re.M | re.I)
         keyword_arg = re.compile(r"[(,]\s*" + _name_regex(settings.name_patterns + _KWARG_NAMES)
                                  + r"""[ \t]*=[ \t]*(?:[rRuUfF]{0,2}["']|\[\s*[rRuUfF]{0,2}["'])""", re.I)
@@ -219,7 +219,7 @@ def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
         return True  # a call site or a marker comment
     if "prompt" in path.replace("\\", "/").rsplit("/", 1)[-1].lower():
         return True  # a module named for prompts is read as a catalogue
-    if "description" in text and _TOOL_CALL.search(text):
+    if "description" in text and _TOOL_WITH_DESCRIPTION.search(text):
         return True  # a tool definition: its description is text the model reads
     low = text.lower()
     if not any(k in low for k in keywords):
@@ -264,6 +264,8 @@ _KWARG_NAMES = ("instruction", "system_msgs", "*_system_msgs", "system_messages"
 #: their ``description=`` is read by the model when it picks a tool.
 _TOOL_CLASS = re.compile(r"(?:ToolParam\w*|FunctionChunk|FunctionDefinition|FunctionTool|StructuredTool|Tool)$")
 _TOOL_CALL = re.compile(r"(?:ToolParam\w*|FunctionChunk|FunctionDefinition|FunctionTool|Tool)(?:\.from_function)?\s*\(")
+#: A tool definition call with a ``description=`` soon after it opens (the prefilter's sign).
+_TOOL_WITH_DESCRIPTION = re.compile(_TOOL_CALL.pattern + r"[^()]{0,300}?\bdescription\s*=")
 _PROMPT_KEYWORDS = frozenset({"instruction", "instructions", "system_prompt", "system_message", "system_msgs",
                               "prompt", "user_prompt", "prompt_template"})
 _TEMPLATE_NAME = re.compile(r"(?:template|tmpl|prompt)s?$", re.I)
@@ -636,7 +638,7 @@ class _Collector:
         if isinstance(self.site_names, _AnyName):
             return None
         names = sorted(set(self.site_names) | {"format", "append", "extend"})
-        rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(|%|\bdescription\s*=|"
+        rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(|%|" + _TOOL_CALL.pattern + "|"
                         + _name_regex(self.settings.name_patterns + _KWARG_NAMES) + r"[ \t]*=(?!=)", re.I)
         return {self.index.position(m.start()).line for m in rx.finditer(self.text)}
 
@@ -729,9 +731,10 @@ class _Collector:
                     key = (tuple(scope[:last + 1]), name)
                     if key not in self.self_attrs:
                         self.self_attrs[key] = _Assignment(qual, node, tuple(scope), node.lineno, True, self.extent(node))
-            elif isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and self.kwarg_name.fullmatch(t.attr):
-                # ``llm.system_prompt = "You are …"``: an attribute of another object, set to a prompt
-                name = f"{t.value.id}.{t.attr}"
+            elif isinstance(t, ast.Attribute) and self.kwarg_name.fullmatch(t.attr) and dotted_name(t.value):
+                # ``llm.system_prompt = "You are …"``, ``self.llm.system_prompt = …``: an attribute of another
+                # object, set to a prompt
+                name = f"{dotted_name(t.value)}.{t.attr}"
                 qual = ".".join(scope + (name,)) if in_def else name
                 public = not in_def
             else:
