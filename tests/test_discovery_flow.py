@@ -409,7 +409,7 @@ def test_tool_descriptions_are_found_as_tools(tmp_path: Path) -> None:
             return ChatCompletionToolParam(
                 type="function",
                 function=ChatCompletionToolParamFunctionChunk(
-                    name="execute_bash",
+                    name=tool_name("execute_bash"),  # a call before description=
                     description=refine_prompt(description),
                     parameters={"type": "object", "properties": {}},
                 ),

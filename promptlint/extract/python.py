@@ -265,7 +265,7 @@ _KWARG_NAMES = ("instruction", "system_msgs", "*_system_msgs", "system_messages"
 _TOOL_CLASS = re.compile(r"(?:ToolParam\w*|FunctionChunk|FunctionDefinition|FunctionTool|StructuredTool|Tool)$")
 _TOOL_CALL = re.compile(r"(?:ToolParam\w*|FunctionChunk|FunctionDefinition|FunctionTool|Tool)(?:\.from_function)?\s*\(")
 #: A tool definition call with a ``description=`` soon after it opens (the prefilter's sign).
-_TOOL_WITH_DESCRIPTION = re.compile(_TOOL_CALL.pattern + r"[^()]{0,300}?\bdescription\s*=")
+_TOOL_WITH_DESCRIPTION = re.compile(_TOOL_CALL.pattern + r"(?:[^()]|\([^()]*\)){0,300}?\bdescription\s*=")
 _PROMPT_KEYWORDS = frozenset({"instruction", "instructions", "system_prompt", "system_message", "system_msgs",
                               "prompt", "user_prompt", "prompt_template"})
 _TEMPLATE_NAME = re.compile(r"(?:template|tmpl|prompt)s?$", re.I)
