@@ -219,7 +219,7 @@ def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
         return True  # a call site or a marker comment
     if "prompt" in path.replace("\\", "/").rsplit("/", 1)[-1].lower():
         return True  # a module named for prompts is read as a catalogue
-    if "description" in text and _TOOL_WITH_DESCRIPTION.search(text):
+    if "description" in text and ("Tool" in text or "Function" in text) and _TOOL_WITH_DESCRIPTION.search(text):
         return True  # a tool definition: its description is text the model reads
     low = text.lower()
     if not any(k in low for k in keywords):
