@@ -211,6 +211,7 @@ def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
     a prompt-named target whose value is not a one-line string that plainly is
     not instructions (``ERROR_TEMPLATE = "Could not open {path}"``)."""
     import ast
+    import warnings
 
     from .heuristics import reads_as_instructions
 
@@ -248,7 +249,9 @@ def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
             value = literal.lstrip("rRuU")[1:-1]
         else:
             try:
-                value = ast.literal_eval(literal)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # ``"\`"``: an invalid escape is the user's, not ours to print
+                    value = ast.literal_eval(literal)
             except (ValueError, SyntaxError, MemoryError, RecursionError):
                 return True
         if not isinstance(value, str) or reads_as_instructions(value, settings.vocabulary):
