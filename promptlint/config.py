@@ -182,7 +182,8 @@ def load_settings(paths: list[str] | None = None, *, config: str | None = None, 
     cached = _cached_settings(key)
     if cached is not None:
         return cached
-    settings = _build_settings(cfg_path, root, select, extend_select, ignore, structure_rules)
+    # Built from the very text the key was made of (read once: an edit in between cannot file it under the old key).
+    settings = _build_settings(cfg_path, raw, root, select, extend_select, ignore, structure_rules)
     _store_settings(key, settings)
     return settings
 
@@ -251,14 +252,14 @@ def _store_settings(key: str, settings: Settings) -> None:
         pass  # no cache: the next run builds the settings again
 
 
-def _build_settings(cfg_path: Path | None, root: Path, select, extend_select, ignore,  # noqa: ANN001
+def _build_settings(cfg_path: Path | None, text: str, root: Path, select, extend_select, ignore,  # noqa: ANN001
                     structure_rules) -> Settings:  # noqa: ANN001
     from .config_file import FileConfig, key_position, read_file_config
     from .extract.callsites import DEFAULT_CALL_SITES, call_sites_from_config
     from .vocabulary import Vocabulary
 
     if cfg_path is not None:
-        fc, raw = read_file_config(cfg_path)
+        fc, raw = read_file_config(cfg_path, text)
     else:
         fc, raw = FileConfig(), ""
     rule_paths = tuple(str((root / p).resolve()) for p in fc.rule_paths)

@@ -121,16 +121,18 @@ class FileConfig(_Base):
     cache_dir: str | None = None
 
 
-def read_file_config(path: Path) -> tuple[FileConfig, str]:
-    """Parse and validate the config table of ``path``.
+def read_file_config(path: Path, text: str | None = None) -> tuple[FileConfig, str]:
+    """Parse and validate the config table of ``path`` (its ``text`` when the
+    caller has read it already).
 
     Returns the model and the raw text. Raises :class:`UsageError` with line
     and column for TOML syntax errors, unknown keys and wrong types.
     """
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read config: {exc}", str(path)) from None
+    if text is None:
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read config: {exc}", str(path)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
