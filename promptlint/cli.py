@@ -239,6 +239,12 @@ def prompts(
     paths = paths or ["."]
     try:
         settings = load_settings(paths, config=config)
+        tokenizer = None
+        try:
+            tokenizer = settings.tokenizer()
+            settings = settings.with_token_counts()
+        except UsageError as exc:
+            _err.print(f"promptlint: warning: no token counts: {exc}", markup=False)
         report = engine.lint_paths(paths, settings, use_cache=not no_cache)
     except UsageError as exc:
         _fail(str(exc))
@@ -261,12 +267,14 @@ def prompts(
 
         short = {"context": "ctx", "constraints": "rules", "task": "task", "output_contract": "out",
                  "stop_condition": "stop", "verification": "verify"}
-        table = Table(title=f"{len(found)} prompt{'' if len(found) == 1 else 's'}")
-        for col in ("id", "line", "syntax", "placeholders", "parts", "separated", "kind", "checks"):
+        counted = f"; tokens: {tokenizer.name}" if tokenizer else ""
+        table = Table(title=f"{len(found)} prompt{'' if len(found) == 1 else 's'}{counted}")
+        for col in ("id", "line", "syntax", "placeholders", "tokens", "parts", "separated", "kind", "checks"):
             table.add_column(col, overflow="fold")
         for p in found:
             parts = " ".join(short[n] if p["parts"][n]["present"] else "-" for n in PART_NAMES)
-            table.add_row(p["id"], str(p["line"]), p["syntax"], ", ".join(p["placeholders"]), parts,
+            tokens = str(p["tokens"]["count"]) if p.get("tokens") else "-"
+            table.add_row(p["id"], str(p["line"]), p["syntax"], ", ".join(p["placeholders"]), tokens, parts,
                           "yes" if p["separated"] else "no", p.get("kind", ""), p.get("checks", ""))
         Console().print(table)
     for r in report.errors:
@@ -507,17 +515,23 @@ def variance(
         out = RichConsole(width=200, no_color=True)
     modes = sorted({p["sampling"]["sampling_mode"] for p in results})
     table = Table(title=f"promptlint variance — {be.name} {be.model_id} ({', '.join(modes)} sampling)")
+    priced = settings.prices is not None
     for col in ("prompt", "pass rate", "pass^N", "structures", "modal", "field agr.", "TTFT p95 ms", "TTLT p95 ms",
-                "tokens in/out", "cached", "result"):
+                "tokens in/out", *(["cost / 1k requests"] if priced else []), "cached", "result"):
         table.add_column(col, overflow="fold")
     for p in results:
         m = p["metrics"]
+        money = []
+        if priced:
+            c = m["cost"]
+            money = [f"{c['per_1000_requests']:.4f} {c['currency']}" if c["per_1000_requests"] is not None
+                     else f"out {c['output_per_1000']:.4f} {c['currency']} (input tokens unknown)"]
         table.add_row(p["prompt_id"], f"{m['pass_rate']:.0%}", "yes" if m["pass_all"] else "no",
                       str(m["distinct_structures"]), f"{m['modal_share']:.0%}",
                       "-" if m["field_agreement"] is None else f"{m['field_agreement']:.0%}",
                       "-" if m["ttft_ms"] is None else f"{m['ttft_ms']['p95']:.0f}",
                       "-" if m["ttlt_ms"] is None else f"{m['ttlt_ms']['p95']:.0f}",
-                      f"{m['tokens_in']['mean'] or '-'}/{m['tokens_out']['mean']}",
+                      f"{m['tokens_in']['mean'] or '-'}/{m['tokens_out']['mean']}", *money,
                       f"{p['cached_samples']}/{m['samples']}",
                       "[green]pass[/]" if p["passed"] else "[red]FAIL[/]")
     out.print(table)

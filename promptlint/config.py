@@ -69,6 +69,26 @@ class Settings:
     structure_rules: str = "labelled"
     cache_dir: Path | None = None
     fingerprint: str = ""
+    #: The ``[tool.promptlint.tokens]`` table (``tokenizer``, ``budget``; see :mod:`promptlint.tokens`).
+    tokens_options: dict = field(default_factory=dict)
+    #: The ``[tool.promptlint.prices]`` table (``input``/``output`` per million tokens, ``currency``), or ``None``.
+    prices: dict | None = None
+    #: Whether prompt summaries carry token counts (``promptlint prompts`` sets it; see :meth:`with_token_counts`).
+    count_tokens: bool = False
+
+    def tokenizer(self):  # noqa: ANN201 - promptlint.tokens.Tokenizer
+        """The tokenizer the config names (loaded once per process; see
+        :func:`promptlint.tokens.load_tokenizer`). Raises :class:`UsageError`
+        when it cannot be loaded."""
+        from .tokens import load_tokenizer
+
+        return load_tokenizer(self.tokens_options.get("tokenizer"), self.model_options.get("path"), self.root)
+
+    def with_token_counts(self) -> "Settings":
+        """These settings with token counts in prompt summaries (their results cached apart)."""
+        from dataclasses import replace
+
+        return replace(self, count_tokens=True, fingerprint=self.fingerprint + "-tokens")
 
     @property
     def model(self):  # noqa: ANN201 - config_file.ModelConfig (imports pydantic)
@@ -297,6 +317,7 @@ def _build_settings(cfg_path: Path | None, text: str, root: Path, select, extend
         include=tuple(fc.include or ()), extend_include=tuple(fc.extend_include),
         exclude=(tuple(fc.exclude) if fc.exclude is not None else DEFAULT_EXCLUDE) + tuple(fc.extend_exclude),
         respect_gitignore=fc.respect_gitignore, config_path=cfg_path, model_options=fc.model.model_dump(), layout=fc.layout,
+        tokens_options=fc.tokens.model_dump(), prices=fc.prices.model_dump() if fc.prices else None,
         fail_on=fc.fail_on, contract_rules_in_tests=fc.contract_rules_in_tests, structure_rules=structure_rules or fc.structure_rules,
         cache_dir=(root / fc.cache_dir) if fc.cache_dir else None, fingerprint=fp,
     )

@@ -97,6 +97,30 @@ class ModelConfig(_Base):
     deadline: float | None = Field(default=None, gt=0)
 
 
+class TokensConfig(_Base):
+    """``[tool.promptlint.tokens]``: how prompts are counted (see :mod:`promptlint.tokens`).
+
+    ``tokenizer``: a packaged model name or a GGUF path (default: the
+    ``[tool.promptlint.model]`` path, else the default model); ``budget``: the
+    most tokens a prompt's static text may take (``token-budget``; unset: only
+    contracts set budgets).
+    """
+
+    tokenizer: str | None = None
+    budget: int | None = Field(default=None, ge=1)
+
+
+class PricesConfig(_Base):
+    """``[tool.promptlint.prices]``: what the served model costs, for ``promptlint
+    variance``'s cost per 1,000 requests. ``input`` and ``output`` are prices per
+    million tokens in ``currency`` (a label, default ``USD``); promptlint ships no
+    price table (prices change), so without this table no cost is reported."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    currency: str = "USD"
+
+
 class FileConfig(_Base):
     """The ``[tool.promptlint]`` table."""
 
@@ -118,6 +142,8 @@ class FileConfig(_Base):
     cues: dict[str, list[str]] = Field(default_factory=dict)
     extract: ExtractConfig = Field(default_factory=ExtractConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
+    tokens: TokensConfig = Field(default_factory=TokensConfig)
+    prices: PricesConfig | None = None
     cache_dir: str | None = None
 
 

@@ -94,6 +94,8 @@ class Contract(_Strict):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     latency: Latency | None = None
     cache: Cache | None = None
+    #: The most tokens the prompt's static text may take (``token-budget``; counted as :mod:`promptlint.tokens` says).
+    token_budget: int | None = Field(default=None, ge=1)
 
 
 def contract_schema() -> dict:

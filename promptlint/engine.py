@@ -198,6 +198,10 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
         structure = judged and (settings.structure_rules == "all" or len(analysis.labelled_parts) >= 2
                                 or (prompt.contract is not None and prompt.contract.path != prompt.path))
         result.prompts[-1]["kind"] = analysis.kind
+        if settings.count_tokens:
+            from .tokens import prompt_tokens
+
+            result.prompts[-1]["tokens"] = prompt_tokens(analysis, settings)
         result.prompts[-1]["checks"] = "all" if structure else ("free-form" if judged else "hazards")
         sample = in_sample_folder(path)
         for rule in rules:
@@ -215,7 +219,8 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
                 continue
             if rule.check == "contract" and prompt.contract is None and prompt.sampling is None:
                 continue
-            ctx = CheckContext(analysis, rule, index, path, settings.ruleset, others, layout=settings.layout)
+            ctx = CheckContext(analysis, rule, index, path, settings.ruleset, others, layout=settings.layout,
+                               settings=settings)
             get_check(rule.check)(ctx)
             result.findings.extend(ctx.findings)
     if extraction.calls and not in_sample_folder(path):
@@ -492,6 +497,9 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         else:
             kept.append(item)
     todo = kept
+    if todo and (settings.count_tokens or (settings.tokens_options.get("budget")
+                                           and any(r.check == "token-budget" for r in settings.rules))):
+        _load_tokenizer(settings)  # here, once: forked workers inherit it
     if not serial:
         # Longest files first, in small batches: the workers finish together instead of one waiting on a
         # last batch of big files (results are keyed by path, so the order is free).
@@ -518,6 +526,25 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         _save_cache(cpath, cache)
     _link_files([results[d] for d, _ in files])
     return Report([results[d] for d, _ in files], cached, texts)
+
+
+def _load_tokenizer(settings: Settings) -> None:
+    """Load the run's tokenizer; a failure is a :class:`UsageError` at the config's ``tokens`` table."""
+    from .errors import UsageError
+
+    try:
+        settings.tokenizer()
+    except UsageError as exc:
+        if settings.config_path is None:
+            raise
+        from .config_file import key_position
+
+        try:
+            text = settings.config_path.read_text("utf-8")
+        except OSError:
+            text = ""
+        line, col = key_position(text, "budget" if settings.tokens_options.get("budget") else "tokenizer", 1)
+        raise UsageError(exc.message, str(settings.config_path), line, col) from None
 
 
 def _link_files(results: list[FileResult]) -> None:

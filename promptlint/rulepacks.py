@@ -27,7 +27,7 @@ CONTRACT_CHECKS = STRUCTURE_CHECKS | {"todo-part", "output-shape"}
 #: escape the renderer must refuse, an empty prompt it must reject) or that are harmless in a fixture (an input
 #: declared with a default and never read): not run on files in test folders by default.
 SKIPPED_ON_TEST_DATA = frozenset({"template-syntax", "injection", "empty", "placeholders", "serving-call", "braces",
-                                  "undelimited-input"})
+                                  "undelimited-input", "token-budget"})
 REGEX_OPTIONS = {"formats", "shape", "request", "personal", "retrieval", "version"}
 
 RULE_SCHEMA: dict = {

@@ -34,6 +34,7 @@ CHECK_KINDS: dict[str, str] = {
     "personal-data": "personal",
     "contradictions": "contradictions",
     "undelimited-input": "undelimited",
+    "token-budget": "budget",
 }
 #: Kinds that run once per file on the extractor's call facts rather than per prompt (see
 #: :mod:`promptlint.checks.serving_calls`).
@@ -69,8 +70,9 @@ class CheckContext:
     """
 
     def __init__(self, analysis: Analysis, rule: Rule, index: LineIndex, path: str, ruleset=None,  # noqa: ANN001
-                 indexes: dict[str, LineIndex] | None = None, *, layout: str | None) -> None:
+                 indexes: dict[str, LineIndex] | None = None, *, layout: str | None, settings=None) -> None:  # noqa: ANN001
         self.analysis = analysis
+        self.settings = settings  # the run's promptlint.config.Settings (None in callers that have none)
         self.ruleset = ruleset
         self.layout = layout  # the configured restructure layout (Settings.layout), for the restructure fix
         self.rule = rule

@@ -28,7 +28,7 @@ def extract_contract(path: str, text: str, index: LineIndex, settings,  # noqa: 
     from ..source import read_source
     from .base import kind_for_path
 
-    result = Extraction(comment_style="hash", only_checks=("contract",))
+    result = Extraction(comment_style="hash", only_checks=("contract", "token-budget"))
     try:
         contracts = load_contracts(path, text)
     except UsageError as exc:
