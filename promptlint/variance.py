@@ -8,7 +8,9 @@ each output (JSON Schema, format checks, ``finish_reason == "length"`` is
 "truncated", a sample slower than 4× the TTLT target is "runaway"), and compute
 per fixture and per prompt: pass rate and pass^N, distinct output structures
 and the modal structure's share, field-level agreement of JSON values, TTFT and
-TTLT p50/p95/p99 (ms; cached samples left out), tokens in/out. The contract's
+TTLT p50/p95/p99 (ms; cached samples left out), tokens in/out and, when the
+config sets ``[tool.promptlint.prices]``, the cost of 1,000 such requests
+(:func:`cost`; no price table is built in). The contract's
 thresholds and latency targets decide pass/fail. The report's JSON shape is
 :class:`VarianceReport` (its schema: :func:`report_schema`).
 """
@@ -206,6 +208,24 @@ def metrics(samples: list["Sample"], values: list[Any] | None = None) -> dict:
     }
 
 
+def cost(m: dict, prices: dict | None) -> dict | None:
+    """What the mean request of metrics ``m`` costs at ``prices`` (the config's
+    ``[tool.promptlint.prices]``: ``input``/``output`` per million tokens,
+    ``currency``), scaled to 1,000 requests: ``{currency, input_per_million,
+    output_per_million, input_per_1000, output_per_1000, per_1000_requests}``
+    (money in ``currency``, rounded to 6 decimals). ``None`` without prices;
+    the input part and the total are ``None`` when the backend reported no
+    input token counts."""
+    if not prices:
+        return None
+    tin, tout = m["tokens_in"]["mean"], m["tokens_out"]["mean"]
+    per_in = None if tin is None else round(1000 * tin * prices["input"] / 1e6, 6)
+    per_out = round(1000 * tout * prices["output"] / 1e6, 6)
+    return {"currency": prices.get("currency", "USD"), "input_per_million": prices["input"],
+            "output_per_million": prices["output"], "input_per_1000": per_in, "output_per_1000": per_out,
+            "per_1000_requests": None if per_in is None else round(per_in + per_out, 6)}
+
+
 # --- report schema ---------------------------------------------------------------
 
 
@@ -218,6 +238,17 @@ class _Dist(BaseModel):
 class _Tokens(BaseModel):
     mean: float | None
     total: int | None
+
+
+class Cost(BaseModel):
+    """The cost of 1,000 requests like the mean sample, at the configured prices (see :func:`cost`)."""
+
+    currency: str
+    input_per_million: float
+    output_per_million: float
+    input_per_1000: float | None
+    output_per_1000: float
+    per_1000_requests: float | None
 
 
 class Metrics(BaseModel):
@@ -235,6 +266,7 @@ class Metrics(BaseModel):
     ttlt_ms: _Dist | None
     tokens_in: _Tokens
     tokens_out: _Tokens
+    cost: Cost | None = None
 
 
 class Sample(BaseModel):
@@ -418,7 +450,9 @@ def evaluate_contract(lc: LoadedContract, settings, backend, *, samples: int | N
             "samples": [r.model_dump() for r in results],
             "metrics": metrics(results, values),
         })
+        fixtures[-1]["metrics"]["cost"] = cost(fixtures[-1]["metrics"], getattr(settings, "prices", None))
     overall = metrics(everything, all_values)
+    overall["cost"] = cost(overall, getattr(settings, "prices", None))
     violations = []
     t = c.thresholds
     gate = "contract"

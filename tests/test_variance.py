@@ -162,11 +162,33 @@ def test_contract_errors_name_file_line_column(tmp_path) -> None:  # noqa: ANN00
     assert exc.value.line == 2 and "temprature" in str(exc.value)
 
 
+def test_cost_per_1000_requests_uses_configured_prices(tmp_path) -> None:  # noqa: ANN001
+    (lc,) = load_contracts(str(_contract(tmp_path, JSON_CONTRACT)))
+    unpriced = evaluate_contract(lc, load_settings(None), Scripted(['{"category": "bug", "urgency": 2}']))
+    assert unpriced["metrics"]["cost"] is None  # no built-in price table
+    cfg = tmp_path / "promptlint.toml"
+    cfg.write_text('[prices]\ninput = 2.5\noutput = 10\ncurrency = "EUR"\n')
+    backend = Scripted(['{"category": "bug", "urgency": 2}'])  # 50 tokens in, 10 out per sample
+    got = evaluate_contract(lc, load_settings(None, config=str(cfg)), backend)
+    c = got["metrics"]["cost"]
+    assert c["currency"] == "EUR" and c["input_per_1000"] == pytest.approx(50 * 2.5 / 1000)
+    assert c["per_1000_requests"] == pytest.approx(1000 * (50 * 2.5 + 10 * 10) / 1e6)
+    assert got["fixtures"][0]["metrics"]["cost"] == c  # one fixture: the same mean
+    build_report([got], backend)  # validates against the report model
+    cfg.write_text("[prices]\ninput = -1\noutput = 1\n")
+    from promptlint.errors import UsageError
+
+    with pytest.raises(UsageError) as exc:
+        load_settings(None, config=str(cfg))
+    assert exc.value.line == 2 and "input" in str(exc.value)
+
+
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):  # noqa: ANN001, ANN201
     pytest.importorskip("llama_cpp")
     work = tmp_path_factory.mktemp("variance")
     shutil.copytree(VARIANCE, work / "variance")
+    (work / "promptlint.toml").write_text("[prices]\ninput = 0.15\noutput = 0.6\n")
     env = {**__import__("os").environ, "PROMPTLINT_CACHE_DIR": str(work / "cache")}
     proc = subprocess.run([sys.executable, "-m", "promptlint", "variance", "variance", "--report", "r.json",
                            "--html", "r.html", "--samples", "3"], cwd=work, capture_output=True, text=True, env=env,
@@ -193,6 +215,9 @@ def test_real_model_report_holds_every_metric(real_run) -> None:  # noqa: ANN001
         assert m["ttft_ms"]["p50"] <= m["ttft_ms"]["p95"] <= m["ttft_ms"]["p99"]
         assert m["ttlt_ms"]["p95"] >= m["ttft_ms"]["p95"] and m["tokens_in"]["mean"] > 0
         assert m["tokens_out"]["total"] > 0 and sum(m["structures"].values()) == m["samples"]
+        want = 1000 * (m["tokens_in"]["mean"] * 0.15 + m["tokens_out"]["mean"] * 0.6) / 1e6
+        assert m["cost"]["per_1000_requests"] == pytest.approx(want, abs=1e-6) and m["cost"]["currency"] == "USD"
+    assert "cost / 1k requests" in proc.stdout
     html = (work / "r.html").read_text()
     assert html.count("<svg") >= 6
 

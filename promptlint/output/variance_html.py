@@ -27,7 +27,8 @@ Report shape read here (every key except ``prompts`` is optional; a missing or
     METRICS = {"samples", "passed", "pass_rate", "pass_all", "structures": {signature: count},
                "distinct_structures", "modal_share", "field_agreement",
                "ttft_ms": {"p50", "p95", "p99"} | null, "ttlt_ms": {...} | null,
-               "tokens_in": {"mean", "total"}, "tokens_out": {"mean", "total"}}
+               "tokens_in": {"mean", "total"}, "tokens_out": {"mean", "total"},
+               "cost": {"currency", "per_1000_requests", ...} | null}   # only with configured prices
 
 All times are milliseconds. TTFT is the time to the first token, TTLT the time
 to the last token. Cached samples carry no latency and are never plotted; the
@@ -479,6 +480,7 @@ def _metric_rows(prompt: dict) -> list[tuple[str, str, str | None, object]]:
         ("TTLT p99", "ttlt_ms.p99", None, None),
         ("tokens in (mean / total)", "tokens_in", None, None),
         ("tokens out (mean / total)", "tokens_out", None, None),
+        ("cost per 1,000 requests", "cost", None, None),
     ]
 
 
@@ -496,6 +498,11 @@ def _metric_cell(metrics: dict, key: str, check: object) -> str:
         if _num(v) is None and isinstance(metrics.get("structures"), dict):
             v = len(metrics["structures"])
         text = _fmt_int(v)
+    elif key == "cost":
+        c = _dict(metrics.get(key))
+        total = _num(c.get("per_1000_requests"))
+        text = (f"{total:.4f} {c.get('currency', '')}" if total is not None
+                else "— (no prices configured)" if not c else "— (input tokens unknown)")
     elif key in ("tokens_in", "tokens_out"):
         t = _dict(metrics.get(key))
         text = f"{_fmt_mean(t.get('mean'))} / {_fmt_int(t.get('total'))}"
