@@ -69,6 +69,9 @@ class Settings:
     structure_rules: str = "labelled"
     cache_dir: Path | None = None
     fingerprint: str = ""
+    #: Configured caching decorators (``[tool.promptlint.extract] cache-decorators``; see
+    #: :mod:`promptlint.extract.caching`).
+    cache_decorators: tuple[str, ...] = ()
     #: The ``[tool.promptlint.tokens]`` table (``tokenizer``, ``budget``; see :mod:`promptlint.tokens`).
     tokens_options: dict = field(default_factory=dict)
     #: The ``[tool.promptlint.prices]`` table (``input``/``output`` per million tokens, ``currency``), or ``None``.
@@ -317,7 +320,7 @@ def _build_settings(cfg_path: Path | None, text: str, root: Path, select, extend
         include=tuple(fc.include or ()), extend_include=tuple(fc.extend_include),
         exclude=(tuple(fc.exclude) if fc.exclude is not None else DEFAULT_EXCLUDE) + tuple(fc.extend_exclude),
         respect_gitignore=fc.respect_gitignore, config_path=cfg_path, model_options=fc.model.model_dump(), layout=fc.layout,
-        tokens_options=fc.tokens.model_dump(), prices=fc.prices.model_dump() if fc.prices else None,
+        tokens_options=fc.tokens.model_dump(), cache_decorators=tuple(fc.extract.cache_decorators), prices=fc.prices.model_dump() if fc.prices else None,
         fail_on=fc.fail_on, contract_rules_in_tests=fc.contract_rules_in_tests, structure_rules=structure_rules or fc.structure_rules,
         cache_dir=(root / fc.cache_dir) if fc.cache_dir else None, fingerprint=fp,
     )

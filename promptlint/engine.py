@@ -185,6 +185,8 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
     prompt_lines: dict[str, set[int]] = {}
     others: dict[str, LineIndex] = {}  # line indexes of the files a contract file's prompts live in
     for prompt in extraction.prompts:
+        if hazards_only:
+            prompt.cache = None  # a cache in a test module is a stand-in, not a service's cache
         analysis = analyse(prompt, settings.vocabulary)  # type: ignore[arg-type]
         if prompt.path == path:
             result.prompts.append(summarise(prompt, analysis, index))
@@ -217,7 +219,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
                 continue
             if rule.check == ENGINE_KIND or (extraction.only_checks and rule.check not in extraction.only_checks):
                 continue
-            if rule.check == "contract" and prompt.contract is None and prompt.sampling is None:
+            if rule.check == "contract" and prompt.contract is None and prompt.sampling is None and prompt.cache is None:
                 continue
             ctx = CheckContext(analysis, rule, index, path, settings.ruleset, others, layout=settings.layout,
                                settings=settings)

@@ -387,6 +387,9 @@ class Prompt:
     #: the quoted name; the path is where the name resolves (its folder or a folder above, within the project),
     #: ``None`` when no such file exists.
     includes: list[tuple[str, int, int, str | None]] = field(default_factory=list)
+    #: The response cache around the call that sends this prompt, when the code shows one
+    #: (:class:`promptlint.extract.caching.CacheFact`; code prompts only).
+    cache: object | None = None
 
     @property
     def main(self) -> Message:

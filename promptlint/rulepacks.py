@@ -28,7 +28,7 @@ CONTRACT_CHECKS = STRUCTURE_CHECKS | {"todo-part", "output-shape"}
 #: declared with a default and never read): not run on files in test folders by default.
 SKIPPED_ON_TEST_DATA = frozenset({"template-syntax", "injection", "empty", "placeholders", "serving-call", "braces",
                                   "undelimited-input", "token-budget"})
-REGEX_OPTIONS = {"formats", "shape", "request", "personal", "retrieval", "version"}
+REGEX_OPTIONS = {"formats", "shape", "request", "personal", "code_personal", "retrieval", "version"}
 
 RULE_SCHEMA: dict = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

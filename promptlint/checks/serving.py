@@ -4,10 +4,14 @@
 
 * ``missing-fallback``: latency targets with no ``fallback``;
 * ``cache-key-missing-user``: personal inputs (placeholders matching
-  ``options.personal``) cached with ``scope: shared``;
+  ``options.personal``) cached with ``scope: shared``; in code, a response
+  cache around the call (:mod:`promptlint.extract.caching`) whose key does not
+  hold a personal value the prompt interpolates (``options.code_personal``,
+  matched per identifier part: ``user.name``, ``customer_id``);
 * ``cache-key-missing-retrieval-version``: retrieved documents among the inputs
   (``options.retrieval``) and no document/index version (``options.version``)
-  in ``vary_on``;
+  in ``vary_on``; in code, retrieved text fetched inside the cached function
+  and a key with no version among its names;
 * ``output-schema-mismatch``: a JSON example in the prompt that does not
   validate against the contract's output schema;
 * ``unpinned-sampling``: a JSON output contract sampled with temperature > 0
@@ -45,6 +49,8 @@ def run(ctx: CheckContext) -> None:
         _unpinned(ctx, lc, prompt)
         return
     if lc is None:
+        if prompt.cache is not None and which in ("cache-key-missing-user", "cache-key-missing-retrieval-version"):
+            _code_cache(ctx, which, prompt.cache)
         return
     c = lc.contract
     names = ctx.analysis.names
@@ -56,12 +62,13 @@ def run(ctx: CheckContext) -> None:
         personal = [n for n in names if re.search(ctx.options["personal"], n, re.I)]
         if c.cache and c.cache.scope == "shared" and personal:
             ctx.emit(0, 0, span=_node_span(lc, "cache", "scope"), span_file=lc.path, inputs=", ".join(personal),
-                     fingerprint=f"user {lc.prompt_id}")
+                     how="with `scope: shared`", fingerprint=f"user {lc.prompt_id}")
     elif which == "cache-key-missing-retrieval-version":
         docs = [n for n in names if re.search(ctx.options["retrieval"], n, re.I)]
         if c.cache and docs and not any(re.search(ctx.options["version"], v, re.I) for v in c.cache.vary_on):
             ctx.emit(0, 0, span=_node_span(lc, "cache", "vary_on") if c.cache.vary_on else _node_span(lc, "cache"),
-                     span_file=lc.path, inputs=", ".join(docs), fingerprint=f"retrieval {lc.prompt_id}")
+                     span_file=lc.path, inputs=", ".join(docs), how="`vary_on` holds no document or index version",
+                     fingerprint=f"retrieval {lc.prompt_id}")
     elif which == "output-schema-mismatch":
         if c.output.format != "json" or lc.schema is None:
             return
@@ -81,6 +88,36 @@ def run(ctx: CheckContext) -> None:
                 ctx.emit(0, 0, span=_node_span(lc, "output", "schema"), span_file=lc.path,
                          error=f"the example at {ctx.location(s)} fails at {path}: {errors[0].message}",
                          fingerprint=f"schema {lc.prompt_id} {raw[:80]}")
+
+
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def _code_cache(ctx: CheckContext, which: str, cache) -> None:  # noqa: ANN001 - extract.caching.CacheFact
+    """The cache-key checks on a response cache in code: the prompt's placeholders
+    (f-string expressions, ``.format`` names) against what the key holds."""
+    user = which == "cache-key-missing-user"
+    wanted = re.compile(ctx.options["code_personal" if user else "retrieval"], re.I)
+    missing: list[str] = []
+    for name in ctx.analysis.names:
+        idents = _IDENT.findall(name)
+        if not idents or idents[0] in ("self", "cls"):
+            continue  # ``self.x``: the object is part of an lru_cache key (and its state is not visible here)
+        root = idents[0]
+        if not any(wanted.search(part) for part in idents):
+            continue
+        if (user and not cache.holds(root)) or (not user and cache.fetched_here(root)):
+            missing.append(name)
+    if not missing or (not user and any(re.search(ctx.options["version"], k, re.I) for k in cache.key)):
+        return
+    where = ctx.index.position(cache.at[0]), ctx.index.position(cache.at[1])
+    if user:
+        how = f"{cache.how}, whose key ({cache.key_text}) does not hold them"
+    else:
+        how = (f"they are fetched inside `{cache.function}` and cached {cache.how}, whose key ({cache.key_text}) "
+               "holds no document or index version")
+    ctx.emit(0, 0, span=Span(*where), inputs=", ".join(f"`{m}`" for m in dict.fromkeys(missing)), how=how,
+             fingerprint=f"{which} {cache.function} {','.join(missing)}")
 
 
 def _unpinned(ctx: CheckContext, lc, prompt) -> None:  # noqa: ANN001

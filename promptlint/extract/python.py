@@ -203,7 +203,29 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
         result.prompts = _Builder(path, text, index, settings, collector).build()
     except _SnippetError as exc:
         result.problems.append(ParseProblem(exc.offset, f"libcst cannot parse this statement: {exc}"))
+    extra = tuple(getattr(settings, "cache_decorators", ()))
+    if result.prompts and ("cache" in text or "memo" in text or any(d.rsplit(".", 1)[-1] in text for d in extra)):
+        _attach_caches(tree, collector, result.prompts, index, frozenset(extra))
     return result
+
+
+def _attach_caches(tree, collector: "_Collector", prompts: list[Prompt], index: LineIndex,  # noqa: ANN001
+                   extra: frozenset[str]) -> None:
+    """Give each code prompt sent from a cached function that function's
+    :class:`~promptlint.extract.caching.CacheFact` (``Prompt.cache``)."""
+    from .caching import cache_facts
+
+    lines = {index.position(f.start).line for f in collector.facts if f.kind == "call"}
+    lines |= {rec.call.lineno for rec in collector.calls if rec.site.kind != "template" and not rec.site.template_syntax}
+    if not lines:
+        return
+    facts = cache_facts(tree, lines, collector.offset, extra)
+    for prompt in prompts:
+        if prompt.origin != "code" or prompt.extent is None:
+            continue
+        around = [f for f in facts if f.start <= prompt.extent[0] < f.end]
+        if around:
+            prompt.cache = min(around, key=lambda f: f.end - f.start)  # the innermost function
 
 
 def needs_parse(text: str, settings, path: str = "") -> bool:  # noqa: ANN001
