@@ -17,8 +17,8 @@ __version__ = "0.1.0"
 LAYERS: tuple[tuple[str, ...], ...] = (
     # data model and source I/O: what every other module may use
     ("promptlint", "promptlint.errors", "promptlint.model", "promptlint.paths", "promptlint.source"),
-    # self-contained services: model backends, template lexing, rule packs, contract files, rendering
-    ("promptlint.backends", "promptlint.template", "promptlint.rulepacks", "promptlint.contracts",
+    # self-contained services: model backends, token counts, template lexing, rule packs, contract files, rendering
+    ("promptlint.backends", "promptlint.tokens", "promptlint.template", "promptlint.rulepacks", "promptlint.contracts",
      "promptlint.render", "promptlint.fingerprint"),
     # contract-part segmentation (the vocabulary)
     ("promptlint.vocabulary", "promptlint.sections"),
