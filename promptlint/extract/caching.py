@@ -30,6 +30,12 @@ CACHE_DECORATORS = frozenset({"lru_cache", "cache", "cached", "alru_cache", "cac
                               "cachedmethod", "async_cached"})
 #: A store named for a cache (the last part of its dotted name).
 _STORE = re.compile(r"cache|redis|memo", re.I)
+#: A cheap test of a module's text before any tree walk: a caching decorator, or a cache-named store
+#: subscripted, asked for membership or read/written by method (see :func:`may_cache`).
+_HINT = re.compile(r"@[\w.]*?(?:" + "|".join(sorted(CACHE_DECORATORS)) + r")\b"
+                   r"|(?i:cache|redis|memo)\w*\s*(?:\[|\.(?:get|set|setex|put|add|exists)\()"
+                   r"|\bin\s+[\w.]*(?i:cache|memo)")
+
 #: Calls that fetch documents (a retriever, a vector store, a search index, a database or file read).
 _FETCH = re.compile(r"retriev|search|query|similar|invoke|relevant|fetch|lookup|knn|vector|rerank|recall|"
                     r"^(?:get|load|read|find|select|scan)(?:_|$)", re.I)
@@ -141,6 +147,14 @@ def _params(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     names = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs]
     names += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
     return names
+
+
+def may_cache(text: str, extra_decorators: frozenset[str] = frozenset()) -> bool:
+    """Could module ``text`` hold a response cache (a decorator or a store use
+    :func:`cache_facts` looks for)? A regex over the text, so modules that only
+    mention a cache in prose or names are not walked."""
+    return bool(_HINT.search(text)) or any("@" + d.rsplit(".", 1)[-1] in text or "." + d.rsplit(".", 1)[-1] in text
+                                           for d in extra_decorators)
 
 
 def cache_facts(tree: ast.Module, llm_lines: set[int], offset, extra_decorators: frozenset[str] = frozenset()) \

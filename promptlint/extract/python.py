@@ -203,9 +203,12 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
         result.prompts = _Builder(path, text, index, settings, collector).build()
     except _SnippetError as exc:
         result.problems.append(ParseProblem(exc.offset, f"libcst cannot parse this statement: {exc}"))
-    extra = tuple(getattr(settings, "cache_decorators", ()))
-    if result.prompts and ("cache" in text or "memo" in text or any(d.rsplit(".", 1)[-1] in text for d in extra)):
-        _attach_caches(tree, collector, result.prompts, index, frozenset(extra))
+    extra = frozenset(getattr(settings, "cache_decorators", ()))
+    if result.prompts and ("cache" in text or "memo" in text or "redis" in text or extra):
+        from .caching import may_cache
+
+        if may_cache(text, extra):
+            _attach_caches(tree, collector, result.prompts, index, extra)
     return result
 
 
