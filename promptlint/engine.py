@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,7 +226,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
                                settings=settings)
             get_check(rule.check)(ctx)
             result.findings.extend(ctx.findings)
-    if extraction.calls and not in_sample_folder(path):
+    if extraction.calls and kind == "python" and not in_sample_folder(path) and not is_tooling(path, text):
         from .checks.serving_calls import findings as call_findings
 
         for rule in rules:
@@ -344,6 +345,23 @@ def in_sample_folder(path: str) -> bool:
     (output caps, timeouts) judge code that serves users and the personal-data rule
     real data: they do not run there (:data:`SAMPLE_SKIPPED`)."""
     return bool({p.lower() for p in Path(path).parts[:-1]} & SAMPLE_FOLDERS)
+
+
+#: Folders of maintainer tooling: evaluation harnesses, benchmarks, scripts, developer tools, profiling and
+#: command-line front ends (see :func:`is_tooling`).
+TOOLING_FOLDERS = frozenset({"evaluation", "evaluations", "eval", "evals", "benchmark", "benchmarks", "bench",
+                             "scripts", "script", "devtools", "profiling", "cli", "experiments"})
+_CLI_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+(?:typer|click|argparse|fire)\b", re.M)
+
+
+def is_tooling(path: str, text: str) -> bool:
+    """Is ``path`` maintainer tooling rather than code that serves users: in a
+    :data:`TOOLING_FOLDERS` folder, or a module that builds a command-line
+    interface (it imports typer, click, argparse or fire)? On twelve public LLM
+    projects the calls the serving rules (``serving-call`` kind) flagged there were
+    deliberate (an eval run or an interactive command may wait on the SDK's
+    default), so those rules do not run there (nor in notebooks: exploration)."""
+    return bool({p.lower() for p in Path(path).parts[:-1]} & TOOLING_FOLDERS) or bool(_CLI_IMPORT.search(text))
 
 
 def in_test_folder(display: str, named: list[str], settings: Settings) -> bool:

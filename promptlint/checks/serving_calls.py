@@ -10,7 +10,12 @@ whether or not promptlint could follow the prompt they send. ``options.check``:
 * ``timeout``: a client (``OpenAI()``, ``Anthropic()``, ``ChatOpenAI()`` …)
   built with no timeout, in a module where no request passes one either; the
   message names the library's default
-  (:data:`promptlint.extract.callsites.CLIENT_TIMEOUTS`).
+  (:data:`promptlint.extract.callsites.CLIENT_TIMEOUTS`). A module that sends
+  no chat request and uses its clients for files, batches, embeddings, images,
+  audio or token counts is left alone.
+
+The engine does not run this kind in sample folders or in maintainer tooling
+(:func:`promptlint.engine.is_tooling`).
 
 A call or constructor that takes ``**kwargs`` may get the value from them and is
 not reported.
@@ -18,8 +23,15 @@ not reported.
 
 from __future__ import annotations
 
+import re
+
 from ..extract.callsites import CAPPED_MODELS, CLIENT_TIMEOUTS, MAX_TOKEN_KEYWORDS, TIMEOUT_KEYWORDS
 from ..model import Span
+
+#: Requests of an SDK client that are not chat or text generation (file uploads, batch jobs, embeddings,
+#: images, audio, fine-tuning, token counting).
+_NOT_CHAT = re.compile(r"\.(?:files|batches|uploads|embeddings|images|audio|fine_tuning|vector_stores)\.\w|"
+                       r"\.count_tokens\(")
 
 
 def findings(rule, facts: list, index) -> list[tuple[Span, dict]]:  # noqa: ANN001
@@ -40,6 +52,8 @@ def findings(rule, facts: list, index) -> list[tuple[Span, dict]]:  # noqa: ANN0
             return out  # the requests set their own timeout
         if "with_options" in index.text and "timeout" in index.text:
             return out  # ``client.with_options(timeout=…)``
+        if not any(f.kind == "call" for f in facts) and _NOT_CHAT.search(index.text):
+            return out  # the module's clients upload files, run batches, embed or draw: long waits are the norm
         for f in facts:
             last = f.name.rsplit(".", 1)[-1]
             if f.kind != "client" or f.splat or f.keywords & TIMEOUT_KEYWORDS:
