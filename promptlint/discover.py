@@ -46,11 +46,16 @@ _PROMPT_KEYS = re.compile(
 )
 
 #: JSON data files are many and their keys are anyone's: only the exact prompt keys (and role messages) count.
+#: Every match of :data:`_PROMPT_KEYS` or :data:`_JSON_PROMPT_KEYS` holds one of these (lower-case) words.
+_KEY_WORDS = ("prompt", "template", "instruction", "system", "role")
 _JSON_PROMPT_KEYS = re.compile(
     r"""(?:"(?:prompts?|system_prompt|prompt_template|user_prompt|instructions|template)"\s*:)|"""
     r"""(?:"role"\s*:\s*"(?:system|user|assistant|developer)")""")
 
 
+#: Page suffixes that are never prompts in a documentation folder, and the page names that are prompts anywhere.
+_DOC_PAGES = (".md", ".txt", ".markdown", ".mdx")
+_PROMPT_PAGES = (".prompt.md", ".instructions.md", ".prompt.txt")
 _CONTRACT_SUFFIXES = (".contract.yaml", ".contract.yml", ".contracts.yaml", ".contracts.yml")
 _SKIP_SUFFIXES = frozenset({
     ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".pdf", ".zip", ".gz", ".tar", ".whl", ".lock",
@@ -58,6 +63,20 @@ _SKIP_SUFFIXES = frozenset({
     ".ttf", ".mp3", ".mp4", ".wav", ".db", ".sqlite", ".html", ".htm", ".css", ".js", ".ts", ".tsx", ".jsx", ".map",
     ".toml", ".cfg", ".ini", ".sh", ".rst",
 })
+
+
+def _has_key(lowered: str, keys: re.Pattern) -> bool:
+    """Does ``keys`` match in ``lowered``? Searched only around each occurrence of
+    a word in :data:`_KEY_WORDS` (``str.find`` is far faster than the regex's own
+    scan of a 64 KB head, where quotes and common letters start a try at most
+    positions)."""
+    for word in _KEY_WORDS:
+        i = lowered.find(word)
+        while i != -1:
+            if keys.search(lowered, max(0, i - 16), i + 80):
+                return True
+            i = lowered.find(word, i + len(word))
+    return False
 
 
 def _suffixes(low: str) -> list[str]:
@@ -95,7 +114,7 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
         return None  # images, archives, lock files … (most files of a repository: decided before anything else)
     if suffix in (".prompt", ".prompty") or low.endswith(_CONTRACT_SUFFIXES):
         return kind_for_path(low)
-    if low in AGENT_FILES or low.endswith((".prompt.md", ".instructions.md", ".prompt.txt")):
+    if low in AGENT_FILES or low.endswith(_PROMPT_PAGES):
         return "text"
     dirs = {p.lower() for p in parts[:-1]}
     if suffix in (".j2", ".jinja", ".jinja2"):
@@ -131,7 +150,7 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
         if not head or (suffix != ".json" and is_recorded_traffic(head)):
             return None  # recorded HTTP traffic (a cassette outside a cassettes/ folder) is never parsed
         keys = _PROMPT_KEYS if suffix != ".json" else _JSON_PROMPT_KEYS
-        return kind_for_path(low) if keys.search(head.lower()) else None  # lower-cased: faster than re.I
+        return kind_for_path(low) if _has_key(head.lower(), keys) else None  # lower-cased: faster than re.I
     return None
 
 
@@ -285,7 +304,15 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
                 return any(spec.match_file(prefix + name + tail) for prefix, spec in views)
 
             dirnames[:] = sorted(d for d in dirnames if not ignored(d, True) and d.lower() not in RECORDED_DIRS)
+            # In a documentation folder, pages are never prompts (is_prompt_file's rule, taken here once per
+            # folder: a docs tree may hold tens of thousands of pages, one per version and language).
+            doc_pages = include is None and extend is None and bool(
+                {d.lower() for d in (context + rel_dir).split("/")[:-1]} & DOC_DIRS)
             for name in sorted(filenames):
+                if doc_pages:
+                    low = name.lower()
+                    if low.endswith(_DOC_PAGES) and low not in AGENT_FILES and not low.endswith(_PROMPT_PAGES):
+                        continue
                 rel = rel_dir + name
                 fpath = os.path.join(dirpath, name)
                 # What kind of file it is comes first: most files of a repository are no prompt by their name
