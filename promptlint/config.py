@@ -69,6 +69,9 @@ class Settings:
     structure_rules: str = "labelled"
     cache_dir: Path | None = None
     fingerprint: str = ""
+    #: Configured prompt wrappers (``[tool.promptlint.extract] wrappers``; see
+    #: :data:`promptlint.extract.python.WRAPPERS`).
+    wrappers: tuple[str, ...] = ()
     #: Configured caching decorators (``[tool.promptlint.extract] cache-decorators``; see
     #: :mod:`promptlint.extract.caching`).
     cache_decorators: tuple[str, ...] = ()
@@ -278,7 +281,7 @@ def _store_settings(key: str, settings: Settings) -> None:
 def _build_settings(cfg_path: Path | None, text: str, root: Path, select, extend_select, ignore,  # noqa: ANN001
                     structure_rules) -> Settings:  # noqa: ANN001
     from .config_file import FileConfig, key_position, read_file_config
-    from .extract.callsites import DEFAULT_CALL_SITES, call_sites_from_config
+    from .extract.callsites import DEFAULT_CALL_SITES, call_sites_from_config, wrapper_sites
     from .vocabulary import Vocabulary
 
     if cfg_path is not None:
@@ -306,7 +309,8 @@ def _build_settings(cfg_path: Path | None, text: str, root: Path, select, extend
     except re.error as exc:
         raise UsageError(f"invalid cue regular expression: {exc}", str(cfg_path)) from None
     patterns = tuple(fc.extract.name_patterns or DEFAULT_NAME_PATTERNS) + tuple(fc.extract.extend_name_patterns)
-    sites = call_sites_from_config([c.model_dump(exclude_none=True) for c in fc.extract.call_sites]) + DEFAULT_CALL_SITES
+    sites = (call_sites_from_config([c.model_dump(exclude_none=True) for c in fc.extract.call_sites])
+             + wrapper_sites(fc.extract.wrappers) + DEFAULT_CALL_SITES)
     for pattern, selectors in fc.per_file_ignores.items():
         for s in selectors:
             if not any(_matches(s, r) for r in ruleset.rules):
@@ -320,7 +324,8 @@ def _build_settings(cfg_path: Path | None, text: str, root: Path, select, extend
         include=tuple(fc.include or ()), extend_include=tuple(fc.extend_include),
         exclude=(tuple(fc.exclude) if fc.exclude is not None else DEFAULT_EXCLUDE) + tuple(fc.extend_exclude),
         respect_gitignore=fc.respect_gitignore, config_path=cfg_path, model_options=fc.model.model_dump(), layout=fc.layout,
-        tokens_options=fc.tokens.model_dump(), cache_decorators=tuple(fc.extract.cache_decorators), prices=fc.prices.model_dump() if fc.prices else None,
+        tokens_options=fc.tokens.model_dump(), cache_decorators=tuple(fc.extract.cache_decorators),
+        wrappers=tuple(fc.extract.wrappers), prices=fc.prices.model_dump() if fc.prices else None,
         fail_on=fc.fail_on, contract_rules_in_tests=fc.contract_rules_in_tests, structure_rules=structure_rules or fc.structure_rules,
         cache_dir=(root / fc.cache_dir) if fc.cache_dir else None, fingerprint=fp,
     )

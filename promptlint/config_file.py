@@ -69,6 +69,9 @@ class ExtractConfig(_Base):
     name_patterns: list[str] | None = None
     extend_name_patterns: list[str] = Field(default_factory=list)
     call_sites: list[CallSiteConfig] = Field(default_factory=list)
+    #: More constructors that wrap a prompt string (dotted names; the last part is compared), as
+    #: ``TextPrompt("…")`` is: ``NAME = Wrapper("…")`` is the string's prompt.
+    wrappers: list[str] = Field(default_factory=list)
     #: More caching decorators (dotted names; the last part is compared) for the cache-key rules in code.
     cache_decorators: list[str] = Field(default_factory=list)
 

@@ -527,3 +527,23 @@ def test_a_readme_template_is_not_walked(tmp_path: Path) -> None:
     settings = load_settings([str(tmp_path)])
     report = lint_paths([str(tmp_path)], settings, use_cache=False)
     assert sorted(Path(r.path).name for r in report.results) == ["summarize.jinja2"]
+
+
+def test_configured_wrappers_make_prompts(tmp_path: Path) -> None:
+    source = '''
+        from myapp.text import Instruction
+
+        GREETING = Instruction("You are a support agent for ACME. Task: greet {name} and ask how you can help.")
+        FAREWELL = Instruction(text="Say goodbye politely and offer the survey link.")
+
+        def ask(client):
+            return client.chat.completions.create(model="m", messages=[{"role": "system", "content": GREETING}])
+    '''
+    assert found(tmp_path, "plain/app.py", source) == {}  # not a prompt name, not a known wrapper
+    (tmp_path / "wrapped").mkdir()
+    (tmp_path / "wrapped" / "promptlint.toml").write_text('[extract]\nwrappers = ["myapp.text.Instruction"]\n')
+    got = found(tmp_path, "wrapped/app.py", source)
+    assert sorted(got) == ["FAREWELL", "GREETING"]
+    # GREETING is sent by the request: judged there once (as its system message), not twice
+    assert got["GREETING"]["messages"] == 1 and got["GREETING"]["placeholders"] == ["name"]
+    assert (got["FAREWELL"]["line"], got["FAREWELL"]["column"]) == (4, 29)

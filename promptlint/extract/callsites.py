@@ -50,6 +50,14 @@ DEFAULT_CALL_SITES: tuple[CallSite, ...] = (
 )
 
 
+def wrapper_sites(wrappers: list[str] | tuple[str, ...]) -> tuple[CallSite, ...]:
+    """Configured prompt wrappers (``extract.wrappers``) as call sites: the string a
+    ``Wrapper("…")`` construction wraps is a prompt, named by the variable it is
+    assigned to, in the syntax its text shows."""
+    return tuple(CallSite("*" + w.rsplit(".", 1)[-1], "template", positional=0,
+                          user=("template", "content", "text", "prompt", "template_str")) for w in wrappers)
+
+
 def call_sites_from_config(entries: list[dict]) -> tuple[CallSite, ...]:
     """Configured call sites: ``{callee = "my.llm.ask", argument = "prompt"}``
     (a keyword name or a 0-based position) or ``{callee, messages = "msgs"}``."""

@@ -79,7 +79,8 @@ def _prefilter(settings):  # noqa: ANN001, ANN202
     name_keywords, assignment_regex)``. A call site shows as a literal such as
     ``completions.create``; a prompt-named assignment needs one of the name
     keywords (lower case) and then the assignment regex."""
-    key = (settings.name_patterns, tuple(c.callee for c in settings.call_sites))
+    wrappers = tuple(getattr(settings, "wrappers", ()))
+    key = (settings.name_patterns, tuple(c.callee for c in settings.call_sites), wrappers)
     found = _PREFILTERS.get(key)
     if found is None:
         sites = set()
@@ -89,6 +90,7 @@ def _prefilter(settings):  # noqa: ANN001, ANN202
         from .callsites import CLIENT_TIMEOUTS
 
         sites.update(f"{name}(" for name in CLIENT_TIMEOUTS)
+        sites.update(f"{w.rsplit('.', 1)[-1]}(" for w in wrappers)  # a configured wrapper is a sign by itself
         keywords = {p.replace("*", " ").replace("?", " ").replace("_", " ").lower().split()[-1]
                     for p in settings.name_patterns if p.strip("*?_")}
         assign = re.compile(r"^[ \t]*(?:[A-Za-z_]\w*\.){0,3}" + _name_regex(settings.name_patterns)
@@ -1280,10 +1282,17 @@ class _Builder:
         they reach is consumed), then prompt-named functions' returns, named
         constants, variables and attributes, and the strings of prompt classes."""
         prompts: list[Prompt] = []
+        wrapped: dict[int, str] = {}  # template objects assigned to a name: id(prompt) -> that name
         for rec in self.col.calls:
             p = self._call_prompt(rec)
             if p is not None:
                 prompts.append(p)
+                if rec.target and rec.site.kind == "template" and p.name == rec.target:
+                    wrapped[id(p)] = rec.target
+        if wrapped:
+            # A wrapped template that a request in this module sends is judged there, as part of what it sends.
+            sent = {m.origin for p in prompts if id(p) not in wrapped for m in p.messages if m.origin}
+            prompts = [p for p in prompts if wrapped.get(id(p)) not in sent]
         prompts += self._tool_prompts()
         prompts += self._function_prompts()
         taken: set[int] = set()
@@ -1682,7 +1691,7 @@ class _Builder:
                 self.consumed.add(m.origin)
         primary = primary_index(messages)
         main = messages[primary]
-        if rec.target and site.template_syntax:
+        if rec.target and (site.template_syntax or site.kind == "template"):
             # A template object is named by its variable; an API call's result is not the prompt.
             name = rec.target
             self.consumed.add(rec.target)
