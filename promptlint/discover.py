@@ -46,6 +46,9 @@ _PROMPT_KEYS = re.compile(
 )
 
 #: JSON data files are many and their keys are anyone's: only the exact prompt keys (and role messages) count.
+_TOML_PROMPT_KEYS = re.compile(
+    r"""(?:(?:prompts?|templates?|instructions?|system_message|system)["']?\s*=)|"""
+    r"""(?:\brole["']?\s*=\s*["'](?:system|user|assistant|developer)\b)|(?:\[\[?[\w.-]*prompts?\b)""")
 #: Every match of :data:`_PROMPT_KEYS` or :data:`_JSON_PROMPT_KEYS` holds one of these (lower-case) words.
 _KEY_WORDS = ("prompt", "template", "instruction", "system", "role")
 _JSON_PROMPT_KEYS = re.compile(
@@ -61,7 +64,7 @@ _SKIP_SUFFIXES = frozenset({
     ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".pdf", ".zip", ".gz", ".tar", ".whl", ".lock",
     ".pyc", ".so", ".dll", ".bin", ".gguf", ".parquet", ".csv", ".tsv", ".ipynb_checkpoints", ".woff", ".woff2",
     ".ttf", ".mp3", ".mp4", ".wav", ".db", ".sqlite", ".html", ".htm", ".css", ".js", ".ts", ".tsx", ".jsx", ".map",
-    ".toml", ".cfg", ".ini", ".sh", ".rst",
+    ".cfg", ".ini", ".sh", ".rst",
 })
 
 
@@ -143,6 +146,12 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
         if suffix and _PROMPT_NAME.search(low.rsplit(".", 1)[0]):
             return "text"
         return None
+    if suffix == ".toml":
+        if low in ("pyproject.toml", "promptlint.toml", "cargo.toml", "poetry.toml", "uv.toml", "ruff.toml",
+                   ".ruff.toml", "netlify.toml", "fly.toml", "wrangler.toml", "rust-toolchain.toml"):
+            return None  # build and tool configs
+        head = read_head() if read_head else ""
+        return "toml" if head and _has_key(head.lower(), _TOML_PROMPT_KEYS) else None
     if suffix in (".yaml", ".yml", ".json"):
         if low in ("package.json", "package-lock.json", "tsconfig.json", "composer.json") or ".github/workflows" in rel:
             return None

@@ -547,3 +547,38 @@ def test_configured_wrappers_make_prompts(tmp_path: Path) -> None:
     # GREETING is sent by the request: judged there once (as its system message), not twice
     assert got["GREETING"]["messages"] == 1 and got["GREETING"]["placeholders"] == ["name"]
     assert (got["FAREWELL"]["line"], got["FAREWELL"]["column"]) == (4, 29)
+
+
+def test_toml_agent_configs(tmp_path: Path) -> None:
+    (tmp_path / "agent.toml").write_text(textwrap.dedent('''
+        name = "support"
+
+        [agent]
+        system_prompt = """
+        You are a support agent for ACME routers. Answer in at most three sentences."""
+        instance_template = 'Task: answer the customer question {question} using the manual.'
+
+        [[prompts]]
+        name = "summary"
+        template = "Reply in English.\\nSummarise {document} in three bullet points."
+
+        [[prompts]]
+        name = "classify"
+        messages = [
+          { role = "system", content = "You classify tickets into billing, bug or other. Output one word." },
+          { role = "user", content = "{ticket}" },
+        ]
+    ''').lstrip("\n"))
+    (tmp_path / "pyproject.toml").write_text('[tool.x]\nsystem_prompt = "You are a bot. Task: answer the question."\n')
+    report = lint_paths([str(tmp_path)], load_settings([str(tmp_path)]), use_cache=False)
+    got = {p["id"].split("::", 1)[-1]: p for r in report.results for p in r.prompts}
+    assert sorted(got) == ["agent.instance_template", "agent.system_prompt", "classify", "summary"]  # no pyproject
+    assert got["summary"]["placeholders"] == ["document"] and got["classify"]["messages"] == 2
+    assert (got["agent.instance_template"]["line"], got["agent.instance_template"]["column"]) == (6, 21)
+    # the source map points at what is written: the escape \n is two characters of the file, one of the text
+    finding = next(f for f in report.findings if f.name == "undelimited-input" and f.span.start.line == 10)
+    assert finding.span.start.column == 42
+    (tmp_path / "bad.toml").write_text('system_prompt = "You are a bot.\nx = 1\n')
+    bad = lint_paths([str(tmp_path / "bad.toml")], load_settings([str(tmp_path)]), use_cache=False)
+    (f,) = bad.findings
+    assert f.name == "parse-error" and (f.span.start.line, f.span.start.column) == (1, 32) and "TOML" in f.message

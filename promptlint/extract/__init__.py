@@ -36,7 +36,7 @@ def extract(path: str, text: str, kind: str, settings, index: LineIndex | None =
         from .notebook import extract_notebook
 
         return extract_notebook(path, text, index, settings)
-    if kind in ("json", "yaml"):
+    if kind in ("json", "yaml", "toml"):
         from .structured import extract_structured
 
         return extract_structured(path, text, index, settings, kind)

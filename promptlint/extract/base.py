@@ -63,7 +63,7 @@ class Extraction:
 
 
 def kind_for_path(path: str) -> str:
-    """The extractor kind for ``path``: python, notebook, prompty, contract, json, yaml or text."""
+    """The extractor kind for ``path``: python, notebook, prompty, contract, json, yaml, toml or text."""
     p = PurePath(path)
     suffix = p.suffix.lower()
     if p.name.lower().endswith((".contract.yaml", ".contract.yml", ".contracts.yaml", ".contracts.yml")):
@@ -76,6 +76,8 @@ def kind_for_path(path: str) -> str:
         return "prompty"
     if suffix == ".json":
         return "json"
+    if suffix == ".toml":
+        return "toml"
     if suffix in (".yaml", ".yml"):
         return "yaml"
     return "text"

@@ -18,6 +18,9 @@ Recognised shapes (keys compared case-insensitively):
   instructions (a translations file of an agent framework) — each such leaf is a
   prompt, id ``path::a.b.KEY``.
 
+TOML files take the same shapes: :mod:`promptlint.extract.toml_nodes` gives
+their node tree (``tomllib`` decodes each string; no rewrites are offered).
+
 Recorded HTTP traffic (VCR cassettes: ``interactions:`` of ``request:`` /
 ``response:``) is recognised from the first bytes and not parsed.
 
@@ -61,9 +64,18 @@ def _compose_all(text: str) -> list:
 
 def extract_structured(path: str, text: str, index: LineIndex, settings, kind: str) -> Extraction:  # noqa: ANN001
     """Prompts from a JSON or YAML file (see module docstring)."""
-    result = Extraction(comment_style="hash" if kind == "yaml" else "none")
+    result = Extraction(comment_style="hash" if kind in ("yaml", "toml") else "none")
     if kind == "yaml" and is_recorded_traffic(text):
         return result
+    if kind == "toml":
+        from .toml_nodes import TomlError, toml_nodes
+
+        try:
+            docs = [toml_nodes(text)]
+        except TomlError as exc:
+            result.problems.append(ParseProblem(exc.offset, f"invalid TOML: {exc}"))
+            return result
+        return _build(result, path, text, index, settings, "toml", docs)
     if kind == "json":
         try:
             json.loads(text)
@@ -83,7 +95,12 @@ def extract_structured(path: str, text: str, index: LineIndex, settings, kind: s
             return result  # valid JSON holding characters YAML forbids (C1 controls): no positions, no prompts
         result.problems.append(ParseProblem(0, f"invalid {kind.upper()}: {exc}"))
         return result
-    builder = _Builder(path, text, index, "json" if kind == "json" else "yaml", settings)
+    return _build(result, path, text, index, settings, "json" if kind == "json" else "yaml", docs)
+
+
+def _build(result: Extraction, path: str, text: str, index: LineIndex, settings, kind: str,  # noqa: ANN001
+           docs: list) -> Extraction:
+    builder = _Builder(path, text, index, kind, settings)
     for doc in docs:
         if doc is not None:
             builder.root(doc)
@@ -120,13 +137,16 @@ class _Builder:
         value = str(node.value)
         start, end = node.start_mark.index, node.end_mark.index
         style = node.style
-        if style in ('"', "'"):
+        if getattr(node, "toml_triple", False):  # TOML drops a line break right after the opening quotes
+            start += 3
+            start += 2 if self.text.startswith("\r\n", start) else 1 if self.text.startswith("\n", start) else 0
+        elif style in ('"', "'"):
             start += 1
         elif style in ("|", ">"):
             nl = self.text.find("\n", start)
             start = nl + 1 if nl != -1 else start
         smap = align(value, self.text, 0, start, end)
-        encoding = "json" if (self.kind == "json" or style == '"') else None
+        encoding = "json" if (self.kind == "json" or (style == '"' and self.kind == "yaml")) else None
         span = (node.start_mark.index, node.end_mark.index) if self.kind == "json" else None
         return Message(value, smap, role=role, syntax=detect_syntax(value), encoding=encoding,
                        anchor=node.start_mark.index, literal_span=span)
