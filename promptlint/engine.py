@@ -170,6 +170,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
                hazards_only: bool = False) -> None:
     from .analysis import analyse
     from .checks import ENGINE_KIND, FILE_KINDS, CheckContext, get_check
+    from .rulepacks import SKIPPED_ON_FILLS
     from .extract import extract
     from .suppress import apply as apply_suppressions
     from .suppress import front_matter_directive, parse_directives
@@ -215,6 +216,8 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
             if not judged and rule.judges_contract:
                 continue
             if hazards_only and rule.skipped_on_test_data:
+                continue
+            if prompt.fill and rule.check in SKIPPED_ON_FILLS:
                 continue
             if not structure and rule.restructures:
                 continue

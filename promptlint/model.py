@@ -387,6 +387,10 @@ class Prompt:
     #: the quoted name; the path is where the name resolves (its folder or a folder above, within the project),
     #: ``None`` when no such file exists.
     includes: list[tuple[str, int, int, str | None]] = field(default_factory=list)
+    #: A value filled into a placeholder of another prompt (``TEMPLATE.format(examples=EXAMPLES)``): what it
+    #: means (a JSON example, or a Python dict the template asks for) is said by the template's words around it,
+    #: so the checks that need those words (:data:`promptlint.rulepacks.SKIPPED_ON_FILLS`) skip it.
+    fill: bool = False
     #: The response cache around the call that sends this prompt, when the code shows one
     #: (:class:`promptlint.extract.caching.CacheFact`; code prompts only).
     cache: object | None = None

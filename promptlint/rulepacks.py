@@ -28,6 +28,9 @@ CONTRACT_CHECKS = STRUCTURE_CHECKS | {"todo-part", "output-shape"}
 #: declared with a default and never read): not run on files in test folders by default.
 SKIPPED_ON_TEST_DATA = frozenset({"template-syntax", "injection", "empty", "placeholders", "serving-call", "braces",
                                   "undelimited-input", "token-budget"})
+#: Check kinds that judge what an example means (JSON or not) and so need the template's words around a
+#: value filled into it: not run on such values alone (:attr:`promptlint.model.Prompt.fill`).
+SKIPPED_ON_FILLS = frozenset({"output-schema", "output-shape"})
 REGEX_OPTIONS = {"formats", "shape", "request", "personal", "code_personal", "retrieval", "version"}
 
 RULE_SCHEMA: dict = {

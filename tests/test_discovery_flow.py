@@ -582,3 +582,41 @@ def test_toml_agent_configs(tmp_path: Path) -> None:
     bad = lint_paths([str(tmp_path / "bad.toml")], load_settings([str(tmp_path)]), use_cache=False)
     (f,) = bad.findings
     assert f.name == "parse-error" and (f.span.start.line, f.span.start.column) == (1, 32) and "TOML" in f.message
+
+
+def test_constants_filled_into_a_template_are_its_pieces(tmp_path: Path) -> None:
+    got = found(tmp_path, "act.py", '''
+        EXAMPLES = """
+        Example 1: the user asks for a refund; answer with the refund policy link.
+        """
+        FORMAT_EXAMPLE = """
+        ## TODOs
+        {"a.py": "implement requirement xxx...",}
+        """
+        TEMPLATE_CONTEXT = """
+        ## Context
+        The ticket as written: {context}
+        """
+        SEP = "\\n"
+        PROMPT = """You are a support agent. Task: classify the ticket below.
+        {examples}
+        {context}
+        Reply with a Python dict like {format_example}
+        """
+
+        def run(llm, ticket):
+            context = TEMPLATE_CONTEXT.format(context=ticket)
+            prompt = PROMPT.format(examples=EXAMPLES, context=context, format_example=FORMAT_EXAMPLE, sep=SEP)
+            return llm.aask(prompt)
+    ''')
+    assert sorted(got) == ["EXAMPLES", "FORMAT_EXAMPLE", "PROMPT", "TEMPLATE_CONTEXT"]  # SEP: no words
+    assert sorted(i.split("::")[1] for i in got["PROMPT"]["composed_of"]) == ["EXAMPLES", "FORMAT_EXAMPLE",
+                                                                            "TEMPLATE_CONTEXT"]
+    assert got["EXAMPLES"]["found_by"] == "flow" and got["EXAMPLES"]["kind"] == "fragment"
+    # a value is filled in as written (its braces are text); a constant that is itself .format-ed is a template
+    assert got["FORMAT_EXAMPLE"]["syntax"] == "plain" and got["TEMPLATE_CONTEXT"]["placeholders"] == ["context"]
+    assert (got["TEMPLATE_CONTEXT"]["line"], got["TEMPLATE_CONTEXT"]["column"]) == (8, 20)
+    report = lint_paths([str(tmp_path / "act.py")], load_settings([str(tmp_path)]), use_cache=False)
+    # the Python dict with a trailing comma is what the template asks for: not judged as broken JSON alone
+    assert [f.name for f in report.findings if (f.prompt_id or "").endswith("::FORMAT_EXAMPLE")] == []
+    assert got["FORMAT_EXAMPLE"]["kind"] == "fragment"

@@ -1309,6 +1309,7 @@ class _Builder:
         prompts += self._class_prompts(taken)
         prompts += self._module_prompts(taken)
         prompts += self._kwarg_prompts()
+        prompts += self._fill_prompts(prompts, taken)
         # A second name for text already taken (``format_prompt = self._format_prompt()``, an alias of a
         # constant) is the same prompt: the first one found (call site, function, name, class) stays.
         unique, keys = [], set()
@@ -1361,6 +1362,65 @@ class _Builder:
         qual = a.name if a.public else ".".join(a.scope + (name,))
         return Prompt(f"{self.path}::{qual}", self.path, qual, [msg], declarations=declarations, origin="code",
                       extent=a.extent, found_by=found_by)
+
+    def _fill_prompts(self, prompts: list[Prompt], taken: set[int]) -> list[Prompt]:
+        """Module constants filled into a prompt template by ``.format``:
+        ``PROMPT.format(examples=EXAMPLES, context=context)`` where ``EXAMPLES`` is
+        a module string of several words, or ``context`` a local assigned
+        ``TEMPLATE_CONTEXT.format(…)`` (or the constant itself, or its
+        ``.strip()``). Each such constant is a piece of what the model reads:
+        a prompt found by ``flow``, composed into the template (a fragment,
+        judged with it). A constant no call formats is plain text (its braces
+        are literal: a JSON example stays a JSON example)."""
+        import ast
+
+        by_name = {p.name: p for p in prompts if p.name and "." not in p.name}
+        locals_by_name: dict[str, list[_Assignment]] = {}
+        for (scope, name), a in self.col.assignments.items():
+            if scope:
+                locals_by_name.setdefault(name, []).append(a)
+
+        def constant_of(node, depth: int = 0) -> str | None:  # noqa: ANN001 - an ast expression
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                    "format", "strip", "lstrip", "rstrip"):
+                node = node.func.value
+            if not isinstance(node, ast.Name):
+                return None
+            if ((), node.id) in self.col.assignments:
+                return node.id
+            if depth == 0:  # a local, assigned once from a constant (in whichever function it is)
+                found = {constant_of(a.stmt.value, 1) for a in locals_by_name.get(node.id, [])
+                         if isinstance(a.stmt, ast.Assign)}
+                if len(found) == 1:
+                    return found.pop()
+            return None
+
+        out: list[Prompt] = []
+        done = set(by_name) | self.consumed
+        for name, template in by_name.items():
+            for call in self.col.format_calls.get(name, []):
+                for kw in call.keywords:
+                    piece = constant_of(kw.value) if kw.arg else None
+                    if piece is None or piece in done:
+                        continue
+                    a = self.col.assignments[((), piece)]
+                    rough = _ast_text(self.col, a.stmt.value, ())
+                    if id(a.stmt) in taken or rough is None or len(re.findall(r"[^\W\d_]{2,}", rough)) < 4:
+                        continue
+                    msg = self.eval(self.value_of(a), ())
+                    if msg is None or not msg.text.strip():
+                        continue
+                    done.add(piece)
+                    if self.col.format_calls.get(piece):
+                        self._decide_syntax(msg, piece, "format" if msg.syntax != "fstring" else None)
+                    elif msg.syntax != "fstring":
+                        msg.syntax = "plain"  # a value filled in as it is: its braces are text
+                    p = Prompt(f"{self.path}::{piece}", self.path, piece, [msg], origin="code", extent=a.extent,
+                               found_by="flow", fill=True)
+                    p.composed_into.append(template.id)
+                    template.composed_of.append(p.id)
+                    out.append(p)
+        return out
 
     def _function_prompts(self) -> list[Prompt]:
         """Prompts returned by functions whose names say prompt / instructions /
