@@ -98,3 +98,26 @@ def test_long_concatenation_is_one_prompt() -> None:
     assert prompt["id"] == "app.py::SYSTEM_PROMPT"
     plus = "SYSTEM_PROMPT = " + " + ".join(f'"Step {i}. "' for i in range(300)) + ' + "Answer in one line."\n'
     assert lint("b.py", plus).prompts[0]["parts"]["output_contract"]["present"]
+
+
+from pathlib import Path  # noqa: E402
+
+
+def test_escapes_that_decode_to_one_or_no_character(tmp_path) -> None:  # noqa: ANN001
+    """``\\U0001F600`` is ten source characters for one; an escaped line break is none (TOML multi-line basic
+    strings, YAML double-quoted scalars); a JSON surrogate pair is twelve for one."""
+    from promptlint.config import load_settings
+    from promptlint.engine import lint_paths
+
+    files = {
+        "a.toml": 'input_variables = ["q"]\nsystem_prompt = "Smile \\U0001F600 and answer {x} now"\n',
+        "b.toml": 'input_variables = ["q"]\nsystem_prompt = """You are a helpful assistant. \\\n    Answer about {x} now."""\n',
+        "c.yaml": 'input_variables: [q]\nsystem_prompt: "You are a helpful assistant. \\\n  Answer \\U0001F600 about {x} now."\n',
+        "d.json": '{"input_variables": ["q"], "system_prompt": "Smile \\ud83d\\ude00 and answer {x} now"}\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    report = lint_paths([str(tmp_path)], load_settings([str(tmp_path)]), use_cache=False)
+    got = {Path(f.path).name: (f.span.start.line, f.span.start.column) for f in report.findings
+           if f.name == "undeclared-placeholder"}
+    assert got == {"a.toml": (2, 46), "b.toml": (3, 18), "c.yaml": (3, 27), "d.json": (1, 76)}

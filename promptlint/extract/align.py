@@ -87,6 +87,12 @@ def decode_python_body(raw: str, base: int, *, raw_string: bool, keep_braces: bo
     return "".join(out), smap
 
 
+#: One escape sequence of a JSON, YAML or TOML string: ``\\U`` + 8 hex digits, ``\\u`` + 4 (with the low half of a
+#: JSON surrogate pair, which decodes with it to one character), ``\\x`` + 2, or a backslash and one character.
+_ESCAPE = re.compile(r"\\(?:U[0-9A-Fa-f]{8}|u[dD][89abAB][0-9A-Fa-f]{2}\\u[dD][c-fC-F][0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}"
+                     r"|x[0-9A-Fa-f]{2}|.)", re.S)
+
+
 def align(value: str, source: str, base: int, start: int, end: int) -> SourceMap:
     """Map each character of ``value`` to a position in ``source[start:end]``.
 
@@ -98,13 +104,20 @@ def align(value: str, source: str, base: int, start: int, end: int) -> SourceMap
     """
     smap = SourceMap()
     j = start
-    for ch in value:
+    for i, ch in enumerate(value):
+        while (j < end and source[j] == "\\" and source.startswith(("\n", "\r\n"), j + 1)
+               and not (ch == "\\" and value.startswith(("\n", "\r\n"), i + 1))):
+            # An escaped line break (YAML double-quoted, TOML multi-line basic): it and the blanks after it
+            # decode to nothing (in a block scalar the backslash and the break are text, and the value has both).
+            j += 1
+            while j < end and source[j] in " \t\r\n":
+                j += 1
         if j < end and source[j] == ch:
             smap.append(base + j, base + j + 1)
             j += 1
             continue
         if j < end and source[j] == "\\":
-            m = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|.)").match(source, j)
+            m = _ESCAPE.match(source, j)
             width = m.end() - j if m else 1
             smap.append(base + j, base + j + width)
             j += width
