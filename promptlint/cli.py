@@ -552,12 +552,12 @@ def variance(
         if p["fallback"]:
             _err.print(f"{p['prompt_id']}: latency target missed; fallback: {p['fallback']}", markup=False)
     if report:
-        with open(report, "w", encoding="utf-8") as fh:
+        with open(report, "w", encoding="utf-8", errors="backslashreplace") as fh:
             json.dump(doc, fh, indent=2, ensure_ascii=False)
     if html:
         from .output.variance_html import render_html
 
-        with open(html, "w", encoding="utf-8") as fh:
+        with open(html, "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(render_html(doc))
     raise typer.Exit(0 if doc["passed"] else 1)
 
@@ -574,7 +574,14 @@ def server_cmd() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. Text that cannot be encoded (a lone surrogate a
+    ``\\ud800`` escape in a linted file decodes to) is written as a backslash
+    escape, which in JSON output is the same escape, instead of ending the run."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):  # not a text stream that can be reconfigured (a test's capture)
+            pass
     app()
 
 

@@ -411,3 +411,21 @@ def test_exit_code_2_for_missing_path(tmp_path: Path) -> None:
     lines = proc.stderr.splitlines()
     assert len(lines) == 1, proc.stderr
     assert "does_not_exist.py" in lines[0]
+
+
+def test_a_lone_surrogate_in_a_prompt_is_written_as_an_escape(tmp_path) -> None:  # noqa: ANN001
+    """``"\\ud800"`` in Python or JSON source decodes to a lone surrogate, which UTF-8 cannot encode: the JSON
+    outputs carry it as the JSON escape instead of ending the run with a traceback."""
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "s.py").write_text('SYSTEM_PROMPT = "You are a helpful assistant \\ud800 answer {question} now."\n'
+                                   'OTHER_PROMPT = "Answer " "the question."\n')
+    for args in (["prompts", "--output-format", "json"], ["check", "--output-format", "json", "--exit-zero"]):
+        run = subprocess.run([sys.executable, "-m", "promptlint", *args, "--no-cache", "s.py"], cwd=tmp_path,
+                             capture_output=True, timeout=120)
+        assert run.returncode == 0, run.stderr.decode()
+        doc = json.loads(run.stdout)
+        if args[0] == "prompts":
+            assert doc[0]["id"] == "s.py::SYSTEM_PROMPT"
