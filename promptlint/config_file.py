@@ -112,7 +112,7 @@ class TokensConfig(_Base):
     """
 
     tokenizer: str | None = None
-    budget: int | None = Field(default=None, ge=1)
+    budget: int | None = Field(default=None, ge=1, strict=True)  # strict: ``true`` or ``"10"`` are mistakes
 
 
 class PricesConfig(_Base):

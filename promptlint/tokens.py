@@ -27,6 +27,7 @@ from .errors import UsageError
 
 _LOCK = threading.Lock()
 _EXPRESSION = re.compile(r"\{\{.*?\}\}\}?", re.S)
+_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
 _LOADED: dict[str, "Tokenizer"] = {}
 
 
@@ -111,7 +112,9 @@ def static_pieces(analysis) -> list[str]:  # noqa: ANN001 - promptlint.analysis.
         start, end = view.offset, view.offset + len(msg.text)
         cuts = [(p.start, p.end) for p in view.template.placeholders] + list(view.template.hidden)
         if msg.syntax in ("jinja", "mustache"):  # their placeholders cover the name only: cut the whole {{ … }}
-            cuts += [(m.start() + start, m.end() + start) for m in _EXPRESSION.finditer(msg.text)]
+            raw = [(m.start(), m.end()) for m in _RAW.finditer(msg.text)] if msg.syntax == "jinja" else []
+            cuts += [(m.start() + start, m.end() + start) for m in _EXPRESSION.finditer(msg.text)
+                     if not any(s <= m.start() < e for s, e in raw)]  # {% raw %} text is sent as written
         cuts.sort()
         pieces, at = [], start
         for s, e in cuts:

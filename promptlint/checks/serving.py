@@ -93,6 +93,22 @@ def run(ctx: CheckContext) -> None:
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
+def _free_names(expression: str) -> list[str]:
+    """The names a placeholder's Python expression reads from outside it (``', '.join(u.name for u in users)``:
+    ``users``); empty when it is not a Python expression."""
+    import ast
+
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    bound = {n.id for c in ast.walk(tree) if isinstance(c, ast.comprehension) for n in ast.walk(c.target)
+             if isinstance(n, ast.Name)}
+    bound |= {a.arg for lam in ast.walk(tree) if isinstance(lam, ast.Lambda) for a in lam.args.args}
+    return list(dict.fromkeys(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in bound
+                              and n.id not in ("self", "cls")))
+
+
 def _code_cache(ctx: CheckContext, which: str, cache) -> None:  # noqa: ANN001 - extract.caching.CacheFact
     """The cache-key checks on a response cache in code: the prompt's placeholders
     (f-string expressions, ``.format`` names) against what the key holds."""
@@ -101,12 +117,11 @@ def _code_cache(ctx: CheckContext, which: str, cache) -> None:  # noqa: ANN001 -
     missing: list[str] = []
     for name in ctx.analysis.names:
         idents = _IDENT.findall(name)
-        if not idents or idents[0] in ("self", "cls"):
+        if not idents or idents[0] in ("self", "cls") or not any(wanted.search(part) for part in idents):
             continue  # ``self.x``: the object is part of an lru_cache key (and its state is not visible here)
-        root = idents[0]
-        if not any(wanted.search(part) for part in idents):
-            continue
-        if (user and not cache.holds(root)) or (not user and cache.fetched_here(root)):
+        roots = _free_names(name) or [idents[0]]
+        if (user and not all(cache.holds(r) for r in roots)) or (not user and any(cache.fetched_here(r)
+                                                                                   for r in roots)):
             missing.append(name)
     if not missing or (not user and any(re.search(ctx.options["version"], k, re.I) for k in cache.key)):
         return

@@ -36,8 +36,10 @@ _HINT = re.compile(r"@[\w.]*?(?:" + "|".join(sorted(CACHE_DECORATORS)) + r")\b"
                    r"|(?i:cache|redis|memo)\w*\s*(?:\[|\.(?:get|set|setex|put|add|exists)\()"
                    r"|\bin\s+[\w.]*(?i:cache|memo)")
 
+#: Receivers whose ``invoke`` fetches documents.
+_RETRIEVER = re.compile(r"retriev|index|vector|store|search|\bdb\b|database|kb\b", re.I)
 #: Calls that fetch documents (a retriever, a vector store, a search index, a database or file read).
-_FETCH = re.compile(r"retriev|search|query|similar|invoke|relevant|fetch|lookup|knn|vector|rerank|recall|"
+_FETCH = re.compile(r"retriev|search|query|similar|relevant|fetch|lookup|knn|vector|rerank|recall|"
                     r"^(?:get|load|read|find|select|scan)(?:_|$)", re.I)
 
 
@@ -70,12 +72,16 @@ class CacheFact:
     def holds(self, name: str, depth: int = 0) -> bool:
         """Does the key determine local or global ``name`` (a parameter in the
         key, a module constant, or a local built only from such names)?"""
-        if name in self.key or name in self.module_constants:
+        if name in self.key:
             return True
-        if name in self.locals and depth < 4:
-            reads, _calls = self.locals[name]
-            return bool(reads) and any(self.holds(n, depth + 1) for n in reads)
-        return False
+        if name in self.locals:  # a local first: it may shadow a module name
+            if depth >= 4:
+                return False
+            reads, fetches = self.locals[name]
+            if not reads:
+                return not fetches  # a constant written in the function (``user_name = "Guest"``)
+            return any(self.holds(n, depth + 1) for n in reads)
+        return name in self.module_constants
 
     def fetched_here(self, name: str) -> bool:
         """Is local ``name`` fetched inside the cached function (by a call named
@@ -123,7 +129,45 @@ def _bound(target: ast.AST) -> list[ast.Name]:
 
 
 def _fetches(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Call) and _FETCH.search(_last(n.func) or "") for n in ast.walk(node))
+    """Does expression ``node`` call something that fetches documents? ``invoke`` counts only on a retriever, an
+    index or a store (LangChain's ``retriever.invoke(q)``; ``chain.invoke(…)`` is another model's answer)."""
+    for n in ast.walk(node):
+        if not isinstance(n, ast.Call):
+            continue
+        last = _last(n.func) or ""
+        if last in ("invoke", "ainvoke"):
+            if isinstance(n.func, ast.Attribute) and _RETRIEVER.search(_dotted(n.func.value)):
+                return True
+        elif _FETCH.search(last):
+            return True
+    return False
+
+
+def _literal(node: ast.AST) -> bool:
+    """Is ``node`` a literal (a constant, an f-string of constants, or a collection of literals)?"""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(_literal(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is None or _literal(k) for k in node.keys) and all(_literal(v) for v in node.values)
+    if isinstance(node, ast.JoinedStr):
+        return all(isinstance(v, ast.Constant) for v in node.values)
+    return False
+
+
+def _lambda_key(key_fn: ast.Lambda, params: list[str]) -> frozenset[str]:
+    """The function parameters a ``key=`` lambda's body reads: the lambda receives the arguments by position
+    (its parameter ``i`` is the function's parameter ``i``, whatever its name) and ``*args`` / ``**kwargs``
+    pass them all."""
+    a = key_fn.args
+    used = _names(key_fn.body)
+    if (a.vararg and a.vararg.arg in used) or (a.kwarg and a.kwarg.arg in used):
+        return frozenset(params)
+    positional = [x.arg for x in a.posonlyargs + a.args]
+    key = {params[i] for i, name in enumerate(positional) if name in used and i < len(params)}
+    key |= {x.arg for x in a.kwonlyargs if x.arg in used and x.arg in params}
+    return frozenset(key)
 
 
 def _names(node: ast.AST | None) -> frozenset[str]:
@@ -166,9 +210,12 @@ def cache_facts(tree: ast.Module, llm_lines: set[int], offset, extra_decorators:
     ``ast`` position into a file offset; ``extra_decorators`` are configured
     decorator names (their last part is compared)."""
     decorators = CACHE_DECORATORS | {d.rsplit(".", 1)[-1] for d in extra_decorators}
+    # Module names bound to literals are the same for every user; a client, a ContextVar or a session object is not.
     constants = frozenset(t.id for stmt in tree.body if isinstance(stmt, (ast.Assign, ast.AnnAssign))
+                          and stmt.value is not None and _literal(stmt.value)
                           for t in (stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
                           if isinstance(t, ast.Name))
+    constants -= frozenset(n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names)
     imported = frozenset((a.asname or a.name).split(".")[0] for stmt in tree.body
                          if isinstance(stmt, (ast.Import, ast.ImportFrom)) for a in stmt.names)
     out: list[CacheFact] = []
@@ -179,8 +226,7 @@ def cache_facts(tree: ast.Module, llm_lines: set[int], offset, extra_decorators:
             continue
         own = list(_body_nodes(func))
         # a call made in a nested function is not this function's
-        nested = [n for n in ast.walk(func) if n is not func and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                                                  ast.Lambda))]
+        nested = [n for n in ast.walk(func) if n is not func and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         if not any(func.lineno <= line <= func.end_lineno
                    and not any(n.lineno <= line <= n.end_lineno for n in nested) for line in llm_lines):
             continue
@@ -193,6 +239,9 @@ def cache_facts(tree: ast.Module, llm_lines: set[int], offset, extra_decorators:
                     for n in _bound(t):
                             reads, called = local.get(n.id, (frozenset(), False))
                             local[n.id] = (reads | _names(node.value), called or calls)
+            elif isinstance(node, ast.NamedExpr):  # ``if (user := load_user(uid)) is None``
+                reads, called = local.get(node.target.id, (frozenset(), False))
+                local[node.target.id] = (reads | _names(node.value), called or _fetches(node.value))
             elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
                 for n in _bound(node.target):
                     reads, called = local.get(n.id, (frozenset(), False))
@@ -221,8 +270,7 @@ def _decorated(func, decorators: frozenset[str], offset, base: dict) -> CacheFac
         at = (offset(dec.lineno, dec.col_offset), offset(dec.end_lineno, dec.end_col_offset))
         key_fn = next((k.value for k in dec.keywords if k.arg == "key"), None) if isinstance(dec, ast.Call) else None
         if isinstance(key_fn, ast.Lambda):
-            key = _names(key_fn.body) & frozenset(_params(func))
-            text = _dotted(key_fn.body)
+            key, text = _lambda_key(key_fn, _params(func)), _dotted(key_fn.body)
         elif key_fn is not None:
             return None  # a key function defined elsewhere: what it holds is not visible here
         else:
