@@ -198,7 +198,8 @@ def check(
         if text:
             out.write(text + "\n")
     for r in report.errors:
-        _err.print(f"promptlint: internal error: {r.path}: {r.error}", markup=False)
+        _err.print(f"promptlint: error: {r.error}" if r.usage else f"promptlint: internal error: {r.path}: {r.error}",
+                   markup=False)
     if report.errors or write_failed:
         raise typer.Exit(2)
     level = (fail_on.value if fail_on else settings.fail_on)
@@ -278,7 +279,8 @@ def prompts(
                           "yes" if p["separated"] else "no", p.get("kind", ""), p.get("checks", ""))
         Console().print(table)
     for r in report.errors:
-        _err.print(f"promptlint: internal error: {r.path}: {r.error}", markup=False)
+        _err.print(f"promptlint: error: {r.error}" if r.usage else f"promptlint: internal error: {r.path}: {r.error}",
+                   markup=False)
     raise typer.Exit(2 if report.errors else 0)
 
 

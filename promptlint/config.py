@@ -90,11 +90,22 @@ class Settings:
 
         return load_tokenizer(self.tokens_options.get("tokenizer"), self.model_options.get("path"), self.root)
 
+    def tokenizer_stamp(self) -> str:
+        """:func:`promptlint.tokens.tokenizer_stamp` of the configured tokenizer (raises :class:`UsageError`)."""
+        from .tokens import tokenizer_stamp
+
+        return tokenizer_stamp(self.tokens_options.get("tokenizer"), self.model_options.get("path"), self.root)
+
     def with_token_counts(self) -> "Settings":
-        """These settings with token counts in prompt summaries (their results cached apart)."""
+        """These settings with token counts in prompt summaries (their results cached apart, per tokenizer file)."""
         from dataclasses import replace
 
-        return replace(self, count_tokens=True, fingerprint=self.fingerprint + "-tokens")
+        return replace(self, count_tokens=True, fingerprint=self._with_stamp("tokens"))
+
+    def _with_stamp(self, what: str) -> str:
+        import hashlib
+
+        return f"{self.fingerprint}-{what}-" + hashlib.sha256(self.tokenizer_stamp().encode()).hexdigest()[:8]
 
     @property
     def model(self):  # noqa: ANN201 - config_file.ModelConfig (imports pydantic)

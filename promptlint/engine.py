@@ -56,6 +56,12 @@ class FileResult:
     prompts: list[dict] = field(default_factory=list)
     error: str | None = None
     comment_styles: tuple[str, ...] = ()
+    #: ``error`` is the user's (a contract's token budget with no tokenizer to count it): printed as an error at
+    #: its ``path:line:column``, not as an internal one; the run still exits 2.
+    usage: bool = False
+    #: The result depends on more than the file and the settings (a contract's token budget counted with a
+    #: tokenizer file): never answered from the cache.
+    volatile: bool = False
 
 
 @dataclass
@@ -157,8 +163,12 @@ def lint_text(path: str, text: str, settings: Settings, kind: str | None = None,
 
     kind = kind or kind_for_path(path)
     result = FileResult(path)
+    from .errors import UsageError
+
     try:
         _lint_into(result, path, text, settings, kind, hazards_only)
+    except UsageError as exc:
+        result.error, result.usage = str(exc), True
     except Exception as exc:  # noqa: BLE001 - fail closed: reported, exit code 2
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" ({Path(tb[-1].filename).name}:{tb[-1].lineno})" if tb else ""
@@ -229,6 +239,8 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
                                settings=settings)
             get_check(rule.check)(ctx)
             result.findings.extend(ctx.findings)
+        if "tokens" in analysis.memo and prompt.contract is not None and prompt.contract.path != prompt.path:
+            result.volatile = True  # counted for its contract's token_budget, with a tokenizer file the key lacks
     if extraction.calls and kind == "python" and not in_sample_folder(path) and not is_tooling(path, text):
         from .checks.serving_calls import findings as call_findings
 
@@ -464,6 +476,13 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     from .discover import discover
 
     files = discover(paths, settings, force_exclude)
+    budget = bool(settings.tokens_options.get("budget") and any(r.check == "token-budget" for r in settings.rules))
+    if budget and not settings.count_tokens:
+        from dataclasses import replace
+
+        # Results depend on the tokenizer's file: a replaced or missing one is never answered from the cache.
+        settings = replace(settings, fingerprint=_tokenizer_error_at_config(settings, lambda: settings._with_stamp(
+            "budget")))
     cpath = cache_file(settings)
     cache = _load_cache(cpath) if use_cache else {}
     # path -> (size, mtime_ns, content key): a file whose size and mtime are unchanged is not even
@@ -520,9 +539,8 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         else:
             kept.append(item)
     todo = kept
-    if todo and (settings.count_tokens or (settings.tokens_options.get("budget")
-                                           and any(r.check == "token-budget" for r in settings.rules))):
-        _load_tokenizer(settings)  # here, once: forked workers inherit it
+    if todo and (settings.count_tokens or budget):
+        _tokenizer_error_at_config(settings, settings.tokenizer)  # loaded here, once: forked workers inherit it
     if not serial:
         # Longest files first, in small batches: the workers finish together instead of one waiting on a
         # last batch of big files (results are keyed by path, so the order is free).
@@ -542,7 +560,7 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     if use_cache and (todo or settled or stats_changed):
         for display, *_ in todo + settled:
             r = results[display]
-            if r.error is None:
+            if r.error is None and not r.volatile:
                 cache[keys[display]] = pack_result(r)
             else:
                 stats.pop(display, None)
@@ -551,12 +569,12 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     return Report([results[d] for d, _ in files], cached, texts)
 
 
-def _load_tokenizer(settings: Settings) -> None:
-    """Load the run's tokenizer; a failure is a :class:`UsageError` at the config's ``tokens`` table."""
+def _tokenizer_error_at_config(settings: Settings, step):  # noqa: ANN001, ANN202
+    """``step()``; a :class:`UsageError` it raises is placed at the config's ``tokenizer`` key (else ``budget``)."""
     from .errors import UsageError
 
     try:
-        settings.tokenizer()
+        return step()
     except UsageError as exc:
         if settings.config_path is None:
             raise
@@ -566,7 +584,7 @@ def _load_tokenizer(settings: Settings) -> None:
             text = settings.config_path.read_text("utf-8")
         except OSError:
             text = ""
-        line, col = key_position(text, "budget" if settings.tokens_options.get("budget") else "tokenizer", 1)
+        line, col = key_position(text, "tokenizer" if settings.tokens_options.get("tokenizer") else "budget", 1)
         raise UsageError(exc.message, str(settings.config_path), line, col) from None
 
 

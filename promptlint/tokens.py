@@ -70,6 +70,44 @@ def tokenizer_name(spec: str | None, model_path: str | None = None) -> str:
     return spec or model_path or DEFAULT_MODEL
 
 
+def tokenizer_path(spec: str | None = None, model_path: str | None = None, root: Path | None = None) -> Path:
+    """The GGUF file :func:`load_tokenizer` would read, found without loading it
+    (and without importing llama-cpp-python). Raises :class:`UsageError` when
+    llama-cpp-python is not installed, the model's package is missing or the
+    file does not exist."""
+    import importlib.util
+
+    from .backends.base import BackendError
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise UsageError("cannot load a tokenizer for token counts: llama-cpp-python is not installed: "
+                         "pip install 'prompt-contract-lint[llama]'")
+    chosen = tokenizer_name(spec, model_path)
+    try:
+        from .backends.llama import PACKAGED_MODELS, packaged_model_path
+
+        if chosen in PACKAGED_MODELS:
+            return packaged_model_path(chosen)
+    except BackendError as exc:
+        raise UsageError(f"cannot load a tokenizer for token counts: {exc}") from None
+    path = Path(chosen).expanduser()
+    if root is not None and not path.is_absolute():
+        path = root / path
+    if not path.is_file():
+        raise UsageError(f"cannot load a tokenizer for token counts: {chosen!r} is neither a packaged model "
+                         f"({', '.join(PACKAGED_MODELS)}) nor a GGUF file ({path} does not exist)")
+    return path
+
+
+def tokenizer_stamp(spec: str | None = None, model_path: str | None = None, root: Path | None = None) -> str:
+    """What identifies the tokenizer's counts for a results cache: its GGUF path,
+    size and modification time (a replaced file counts anew). Raises as
+    :func:`tokenizer_path`."""
+    path = tokenizer_path(spec, model_path, root)
+    st = path.stat()
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}"
+
+
 def load_tokenizer(spec: str | None = None, model_path: str | None = None, root: Path | None = None) -> Tokenizer:
     """The tokenizer ``spec`` names (a packaged model name, see
     :data:`promptlint.backends.llama.PACKAGED_MODELS`, or a GGUF path, relative to
@@ -84,18 +122,13 @@ def load_tokenizer(spec: str | None = None, model_path: str | None = None, root:
     with _LOCK:
         if chosen in _LOADED:
             return _LOADED[chosen]
+        path = tokenizer_path(spec, model_path, root)
+        from .backends.llama import PACKAGED_MODELS
+
+        name = f"{chosen if chosen in PACKAGED_MODELS else path.name} (GGUF vocabulary, llama.cpp)"
         try:
-            from .backends.llama import PACKAGED_MODELS, packaged_model_path
             from .backends.loader import load_model
 
-            if chosen in PACKAGED_MODELS:
-                path = packaged_model_path(chosen)
-                name = f"{chosen} (GGUF vocabulary, llama.cpp)"
-            else:
-                path = Path(chosen).expanduser()
-                if root is not None and not path.is_absolute():
-                    path = root / path
-                name = f"{path.name} (GGUF vocabulary, llama.cpp)"
             model = load_model(path, vocab_only=True)
         except BackendError as exc:
             raise UsageError(f"cannot load a tokenizer for token counts: {exc}") from None

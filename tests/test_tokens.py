@@ -77,7 +77,36 @@ def test_a_tokenizer_that_cannot_load(tmp_path: Path) -> None:
     (tmp_path / "promptlint.toml").write_text('[tokens]\ntokenizer = "missing.gguf"\nbudget = 10\n')
     run = subprocess.run([sys.executable, "-m", "promptlint", "check", "--no-cache", "app.py"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=120)
-    assert run.returncode == 2 and "promptlint.toml:3:1: cannot load a tokenizer" in run.stderr, run.stderr
+    assert run.returncode == 2 and "promptlint.toml:2:1: cannot load a tokenizer" in run.stderr, run.stderr  # the tokenizer key
     with pytest.raises(Exception) as exc:
         load_tokenizer(str(tmp_path / "app.py"))  # not a GGUF
     assert "cannot load a tokenizer" in str(exc.value)
+
+
+def test_budgets_are_never_answered_from_a_stale_cache(tmp_path: Path) -> None:
+    from promptlint.backends.llama import default_model_path
+
+    (tmp_path / "app.py").write_text('SYSTEM_PROMPT = "You are a support agent. Task: answer {question} briefly."\n')
+    (tmp_path / "vocab.gguf").symlink_to(default_model_path())
+    (tmp_path / "promptlint.toml").write_text('[tokens]\nbudget = 5\ntokenizer = "vocab.gguf"\n')
+
+    def check() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "promptlint", "check", "--output-format", "concise", "."],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+    first, again = check(), check()
+    assert first.returncode == again.returncode == 1 and "PL308" in again.stdout  # the second run: from the cache
+    (tmp_path / "vocab.gguf").unlink()
+    gone = check()
+    assert gone.returncode == 2 and "promptlint.toml:3:1: cannot load a tokenizer" in gone.stderr, gone.stderr
+
+
+def test_a_contract_budget_without_a_tokenizer_is_an_error_at_its_key(tmp_path: Path) -> None:
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "triage.md").write_text("Task: triage the ticket into billing or bug.\n")
+    (tmp_path / "prompts" / "triage.contract.yaml").write_text("output: {format: text}\ntoken_budget: 4\n")
+    (tmp_path / "promptlint.toml").write_text('[tokens]\ntokenizer = "missing.gguf"\n')
+    run = subprocess.run([sys.executable, "-m", "promptlint", "check", "--no-cache", "."], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "internal error" not in run.stderr, run.stderr
+    assert "promptlint: error: prompts/triage.contract.yaml:2:15: cannot load a tokenizer" in run.stderr

@@ -28,9 +28,16 @@ def run(ctx: CheckContext) -> None:
         budget, source = ctx.settings.tokens_options.get("budget"), "tokens.budget in the config"
     if budget is None:
         return
+    from ..errors import UsageError
     from ..tokens import prompt_tokens
 
-    counted = prompt_tokens(a, ctx.settings)
+    try:
+        counted = prompt_tokens(a, ctx.settings)
+    except UsageError as exc:
+        if not own:
+            raise  # the config's budget: checked before the run, at its key
+        line, col = lc.position("token_budget")
+        raise UsageError(exc.message, lc.path, line, col) from None
     if counted["count"] <= budget:
         return
     fields = {"count": str(counted["count"]), "budget": str(budget), "source": source,
