@@ -18,7 +18,7 @@ def run(ctx: CheckContext) -> None:
     """Report at the primary message's first line (a contract's budget: at its
     ``token_budget`` key, when the contract file is linted)."""
     a = ctx.analysis
-    if a.kind == "fragment" or ctx.settings is None:
+    if ctx.settings is None:
         return
     lc = a.prompt.contract
     own = lc is not None and lc.path != a.prompt.path  # linted through its contract file
@@ -26,7 +26,7 @@ def run(ctx: CheckContext) -> None:
         budget, source = lc.contract.token_budget, f"token_budget in {lc.path}"
     else:
         budget, source = ctx.settings.tokens_options.get("budget"), "tokens.budget in the config"
-    if budget is None:
+    if budget is None or a.kind == "fragment":
         return
     from ..errors import UsageError
     from ..tokens import prompt_tokens

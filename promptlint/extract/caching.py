@@ -117,6 +117,17 @@ def _dotted(node: ast.AST) -> str:
         return "?"
 
 
+def _functions(tree: ast.Module):  # noqa: ANN202 - the module's function definitions, at any depth
+    """Every ``def`` of the module, found through statement bodies only (expressions are never walked)."""
+    stack: list = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            stack.extend(getattr(node, name, None) or ())
+
+
 def _bound(target: ast.AST) -> list[ast.Name]:
     """The names an assignment target binds (``a``, ``a, (b, *c)``); ``x[k] = …`` and ``x.y = …`` bind none."""
     if isinstance(target, ast.Name):
@@ -197,8 +208,16 @@ def may_cache(text: str, extra_decorators: frozenset[str] = frozenset()) -> bool
     """Could module ``text`` hold a response cache (a decorator or a store use
     :func:`cache_facts` looks for)? A regex over the text, so modules that only
     mention a cache in prose or names are not walked."""
-    return bool(_HINT.search(text)) or any("@" + d.rsplit(".", 1)[-1] in text or "." + d.rsplit(".", 1)[-1] in text
-                                           for d in extra_decorators)
+    if any("@" + d.rsplit(".", 1)[-1] in text or "." + d.rsplit(".", 1)[-1] in text for d in extra_decorators):
+        return True
+    low = text.lower()
+    for word in ("cache", "memo", "redis"):  # every match of _HINT holds one: the regex runs only around them
+        i = low.find(word)
+        while i != -1:
+            if _HINT.search(text, max(0, i - 80), i + 80):
+                return True
+            i = low.find(word, i + len(word))
+    return False
 
 
 def cache_facts(tree: ast.Module, llm_lines: set[int], offset, extra_decorators: frozenset[str] = frozenset()) \
@@ -219,9 +238,7 @@ def cache_facts(tree: ast.Module, llm_lines: set[int], offset, extra_decorators:
     imported = frozenset((a.asname or a.name).split(".")[0] for stmt in tree.body
                          if isinstance(stmt, (ast.Import, ast.ImportFrom)) for a in stmt.names)
     out: list[CacheFact] = []
-    for func in ast.walk(tree):
-        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
+    for func in _functions(tree):
         if not any(func.lineno <= line <= func.end_lineno for line in llm_lines):
             continue
         own = list(_body_nodes(func))
