@@ -48,10 +48,11 @@ def read_source(path: str) -> tuple[str | None, str | None]:
             raw = fh.read()
     except OSError as exc:
         return None, f"cannot read file: {exc.strerror or exc}"
+    bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     try:
-        return raw.decode("utf-8-sig"), None
+        return raw[bom:].decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        return None, f"file is not UTF-8 text (byte {exc.start})"
+        return None, f"file is not UTF-8 text (byte {exc.start + bom})"  # an offset into the file, BOM included
 
 
 def undecodable_position(path: str) -> tuple[int, int]:
@@ -61,9 +62,10 @@ def undecodable_position(path: str) -> tuple[int, int]:
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
-        raw.decode("utf-8-sig")
+        bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+        raw[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        head = raw[: exc.start]
+        head = raw[bom: bom + exc.start]  # a BOM is no column of line 1
         line_start = head.rfind(b"\n") + 1
         column = len(head[line_start:].decode("utf-8", "replace")) + 1
         return head.count(b"\n") + 1, column

@@ -97,10 +97,12 @@ def test_parse_error_does_not_stop_the_run(tmp_path) -> None:  # noqa: ANN001
     (tmp_path / "prompts").mkdir()
     (tmp_path / "prompts" / "p.md").write_text("Write a poem.\n")
     (tmp_path / "latin1.prompt").write_bytes("Caf\xe9 prompt".encode("latin-1"))
+    (tmp_path / "bom.prompt").write_bytes(b"\xef\xbb\xbfWrite a poem.\nCaf\xe9\n")  # a BOM is no column, but a byte
     proc = _run(tmp_path, "check", "--no-cache", "--output-format", "concise", ".")
     assert proc.returncode == 1, proc.stderr
     assert "bad.py:1:17: PL900" in proc.stdout
     assert "latin1.prompt:1:4: PL900" in proc.stdout and "not UTF-8" in proc.stdout  # at the undecodable byte
+    assert "bom.prompt:2:4: PL900" in proc.stdout and "(byte 20)" in proc.stdout
     assert "prompts/p.md:1:1: PL003" not in proc.stdout and "prompts/p.md:1:1: PL004" in proc.stdout
 
 
