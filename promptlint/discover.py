@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pathspec
 
-from .extract.base import AGENT_FILES, is_recorded_traffic
+from .extract.base import AGENT_FILES, is_recorded_traffic, search_near
 
 PROMPT_DIRS = {"prompts", "prompt", "preprompts", "system_prompts", "prompt_templates", "prompt-templates",
                ".prompts"}
@@ -66,20 +66,6 @@ _SKIP_SUFFIXES = frozenset({
     ".ttf", ".mp3", ".mp4", ".wav", ".db", ".sqlite", ".html", ".htm", ".css", ".js", ".ts", ".tsx", ".jsx", ".map",
     ".cfg", ".ini", ".sh", ".rst",
 })
-
-
-def _has_key(lowered: str, keys: re.Pattern) -> bool:
-    """Does ``keys`` match in ``lowered``? Searched only around each occurrence of
-    a word in :data:`_KEY_WORDS` (``str.find`` is far faster than the regex's own
-    scan of a 64 KB head, where quotes and common letters start a try at most
-    positions)."""
-    for word in _KEY_WORDS:
-        i = lowered.find(word)
-        while i != -1:
-            if keys.search(lowered, max(0, i - 16), i + 80):
-                return True
-            i = lowered.find(word, i + len(word))
-    return False
 
 
 def _suffixes(low: str) -> list[str]:
@@ -151,7 +137,7 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
                    ".ruff.toml", "netlify.toml", "fly.toml", "wrangler.toml", "rust-toolchain.toml"):
             return None  # build and tool configs
         head = read_head() if read_head else ""
-        return "toml" if head and _has_key(head.lower(), _TOML_PROMPT_KEYS) else None
+        return "toml" if head and search_near(_TOML_PROMPT_KEYS, head.lower(), _KEY_WORDS) else None
     if suffix in (".yaml", ".yml", ".json"):
         if low in ("package.json", "package-lock.json", "tsconfig.json", "composer.json") or ".github/workflows" in rel:
             return None
@@ -159,7 +145,7 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
         if not head or (suffix != ".json" and is_recorded_traffic(head)):
             return None  # recorded HTTP traffic (a cassette outside a cassettes/ folder) is never parsed
         keys = _PROMPT_KEYS if suffix != ".json" else _JSON_PROMPT_KEYS
-        return kind_for_path(low) if _has_key(head.lower(), keys) else None  # lower-cased: faster than re.I
+        return kind_for_path(low) if search_near(keys, head.lower(), _KEY_WORDS) else None  # lower-cased: faster than re.I
     return None
 
 

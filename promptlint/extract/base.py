@@ -83,6 +83,24 @@ def kind_for_path(path: str) -> str:
     return "text"
 
 
+def search_near(pattern: re.Pattern, text: str, words: tuple[str, ...], low: str | None = None,
+                before: int = 16, after: int = 80) -> bool:
+    """Does ``pattern`` match in ``text`` near an occurrence of one of ``words``
+    in ``low`` (``text`` lower-cased, same length; computed when not given)?
+    ``pattern`` is tried on ``before`` characters before each occurrence and
+    ``after`` from its start: for a pattern every match of which holds one of the
+    words, far faster than the regex's own scan, which starts a try at most
+    positions of a big text."""
+    low = text.lower() if low is None else low
+    for word in words:
+        i = low.find(word)
+        while i != -1:
+            if pattern.search(text, max(0, i - before), i + after):
+                return True
+            i = low.find(word, i + len(word))
+    return False
+
+
 def is_recorded_traffic(head: str) -> bool:
     """Does ``head`` (a YAML file's first bytes) start a VCR-style cassette of
     recorded HTTP traffic (``interactions:`` holding ``request:`` entries)?"""

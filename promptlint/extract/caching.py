@@ -210,14 +210,9 @@ def may_cache(text: str, extra_decorators: frozenset[str] = frozenset()) -> bool
     mention a cache in prose or names are not walked."""
     if any("@" + d.rsplit(".", 1)[-1] in text or "." + d.rsplit(".", 1)[-1] in text for d in extra_decorators):
         return True
-    low = text.lower()
-    for word in ("cache", "memo", "redis"):  # every match of _HINT holds one: the regex runs only around them
-        i = low.find(word)
-        while i != -1:
-            if _HINT.search(text, max(0, i - 80), i + 80):
-                return True
-            i = low.find(word, i + len(word))
-    return False
+    from .base import search_near
+
+    return search_near(_HINT, text, ("cache", "memo", "redis"), before=80)  # every match of _HINT holds one
 
 
 def cache_facts(tree: ast.Module, llm_lines: set[int], offset, extra_decorators: frozenset[str] = frozenset()) \
