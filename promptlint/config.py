@@ -100,9 +100,11 @@ class Settings:
         """These settings with token counts in prompt summaries (their results cached apart, per tokenizer file)."""
         from dataclasses import replace
 
-        return replace(self, count_tokens=True, fingerprint=self._with_stamp("tokens"))
+        return replace(self, count_tokens=True, fingerprint=self.stamped_fingerprint("tokens"))
 
-    def _with_stamp(self, what: str) -> str:
+    def stamped_fingerprint(self, what: str) -> str:
+        """:attr:`fingerprint` with ``what`` and a hash of :meth:`tokenizer_stamp`: a results-cache key for runs
+        whose results depend on the tokenizer file. Raises :class:`UsageError` as :meth:`tokenizer_stamp`."""
         import hashlib
 
         return f"{self.fingerprint}-{what}-" + hashlib.sha256(self.tokenizer_stamp().encode()).hexdigest()[:8]

@@ -481,8 +481,8 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         from dataclasses import replace
 
         # Results depend on the tokenizer's file: a replaced or missing one is never answered from the cache.
-        settings = replace(settings, fingerprint=_tokenizer_error_at_config(settings, lambda: settings._with_stamp(
-            "budget")))
+        stamped = _tokenizer_error_at_config(settings, lambda: settings.stamped_fingerprint("budget"))
+        settings = replace(settings, fingerprint=stamped)
     cpath = cache_file(settings)
     cache = _load_cache(cpath) if use_cache else {}
     # path -> (size, mtime_ns, content key): a file whose size and mtime are unchanged is not even
