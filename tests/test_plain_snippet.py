@@ -66,3 +66,18 @@ def test_plain_statements_match_the_libcst_parse(src: str) -> None:
 def test_other_statements_are_parsed(src: str) -> None:
     _, col, stmts = _parsed(src)
     assert all(_PlainSnippet.build(src, col, s) is None for s in stmts)
+
+
+def test_positions_match_libcsts_public_resolver() -> None:
+    """The provider hook the snippets use gives what ``MetadataWrapper.resolve`` gives (every node, same ranges)."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from promptlint.extract.python import _positions
+
+    src = ('async def f(client, q):\n    p = f"Task: {q!r:>3}" "\\n" + \'x\'\n'
+           '    return await client.chat.completions.create(model="m", messages=[{"role": "user", "content": p}])\n')
+    module = cst.parse_module(src)
+    expected = dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+    got = _positions(module)
+    assert got == expected and len(got) > 40

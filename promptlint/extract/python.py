@@ -424,6 +424,26 @@ class _SnippetError(Exception):
         self.offset = offset
 
 
+def _positions(module) -> dict:  # noqa: ANN001 - a libcst Module
+    """libcst's :class:`~libcst.metadata.PositionProvider` ranges of every node of ``module``.
+
+    ``MetadataWrapper.resolve`` runs the provider's code generation and then one
+    more visit of the whole tree for batchable providers, of which there are none
+    here; calling the provider's ``_gen_impl`` (libcst's own hook, see
+    ``libcst/metadata/base_provider.py``) gives the same mapping in half the time
+    (measured on the lint_speed corpus). Should a libcst release change that hook,
+    the public path is taken."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    try:
+        provider = PositionProvider()
+        provider._computed = {}
+        provider._gen_impl(module)
+        return provider._computed
+    except (AttributeError, TypeError):
+        return dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+
+
 class _Snippet:
     """One statement (or compound statement) parsed by libcst on its own.
 
@@ -434,8 +454,6 @@ class _Snippet:
     WRAPPER = "async def __promptlint_snippet__():\n"
 
     def __init__(self, text: str, index: LineIndex, first_line: int, last_line: int) -> None:
-        from libcst.metadata import MetadataWrapper, PositionProvider
-
         start = index.line_starts[first_line - 1]
         end = index.line_end(last_line)
         src = text[start:end] + "\n"
@@ -447,8 +465,7 @@ class _Snippet:
             module = cst.parse_module(self.WRAPPER + src if indented else src)
         except (cst.ParserSyntaxError, RecursionError, MemoryError) as exc:
             raise _SnippetError(str(getattr(exc, "message", exc)), start) from None
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        self.positions = wrapper.resolve(PositionProvider)
+        self.positions = _positions(module)
         self.statements: dict[tuple[int, int], object] = {}
         self.calls: dict[tuple[int, int], object] = {}
         for node, rng in self.positions.items():
