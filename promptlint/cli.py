@@ -177,7 +177,7 @@ def check(
         full.render(findings, console, sources, show_suppressed)
         n_fixable = sum(1 for f in active if f.fix and f.fix.applicability == "safe")
         summary = f"Found {len(active)} finding{'s' if len(active) != 1 else ''} in {len(report.results)} file{'s' if len(report.results) != 1 else ''}"
-        n_prompts = sum(len(r.prompts) for r in report.results)
+        n_prompts = len({p["id"] for r in report.results for p in r.prompts})  # a contract file's prompt is one
         summary += f" ({n_prompts} prompt{'' if n_prompts == 1 else 's'})."
         if changed:
             summary += f" Fixed {changed}."
