@@ -68,6 +68,13 @@ _SKIP_SUFFIXES = frozenset({
 })
 
 
+def _agent_spelling(name: str) -> bool:
+    """Is ``name`` spelled as coding agents' instruction files are (``AGENTS.md``, ``CLAUDE.md``, ``.cursorrules``)?
+    In a documentation folder only that spelling is an instruction file: ``docs/agents.md`` is a page about agents."""
+    stem = name.split(".", 1)[0]
+    return name.startswith(".") or stem.isupper() or "-" in stem  # copilot-instructions.md keeps its own spelling
+
+
 def _suffixes(low: str) -> list[str]:
     """``PurePath(low).suffixes`` with string operations (this runs on every file of a walk)."""
     if low.endswith("."):
@@ -103,9 +110,9 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
         return None  # images, archives, lock files … (most files of a repository: decided before anything else)
     if suffix in (".prompt", ".prompty") or low.endswith(_CONTRACT_SUFFIXES):
         return kind_for_path(low)
-    if low in AGENT_FILES or low.endswith(_PROMPT_PAGES):
-        return "text"
     dirs = {p.lower() for p in parts[:-1]}
+    if low.endswith(_PROMPT_PAGES) or (low in AGENT_FILES and (_agent_spelling(name) or not dirs & DOC_DIRS)):
+        return "text"
     if suffix in (".j2", ".jinja", ".jinja2"):
         inner = suffixes[-2] if len(suffixes) > 1 else ""
         if inner in MARKUP_INNER or NOT_PROMPTS.match(low.rsplit(".", 1)[0]):
@@ -306,7 +313,8 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
             for name in sorted(filenames):
                 if doc_pages:
                     low = name.lower()
-                    if low.endswith(_DOC_PAGES) and low not in AGENT_FILES and not low.endswith(_PROMPT_PAGES):
+                    if low.endswith(_DOC_PAGES) and not low.endswith(_PROMPT_PAGES) and not (
+                            low in AGENT_FILES and _agent_spelling(name)):
                         continue
                 rel = rel_dir + name
                 fpath = os.path.join(dirpath, name)

@@ -27,6 +27,9 @@ def test_default_walk(tmp_path, monkeypatch) -> None:  # noqa: ANN001
         "templates/page.html.j2": "<html>{{ x }}</html>",
         "templates/answer.j2": "Answer {{ q }}.",
         "AGENTS.md": "Run the tests before committing.\n",
+        "docs/AGENTS.md": "Build the docs with mkdocs before committing.\n",
+        "docs/reference/agents.md": "A page about the Agent class, not instructions to a coding agent.\n",
+        "docs/llms/gemini.md": "A page about the Gemini models.\n",
         ".github/copilot-instructions.md": "Prefer small functions.\n",
         "x.prompt": "Classify {{t}}.",
         "y.prompty": "---\nname: y\n---\nsystem:\nHi\n",
@@ -42,7 +45,7 @@ def test_default_walk(tmp_path, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.chdir(tmp_path)
     found = dict(discover(["."], load_settings(None)))
     assert sorted(found) == sorted([
-        "AGENTS.md", ".github/copilot-instructions.md", "app/main.py", "config/llm.yaml", "data/messages.json",
+        "AGENTS.md", "docs/AGENTS.md", ".github/copilot-instructions.md", "app/main.py", "config/llm.yaml", "data/messages.json",
         "notes/system_prompt.txt", "preprompts/roadmap", "prompts/summary.md", "templates/answer.j2", "x.prompt",
         "y.prompty",
     ])
