@@ -467,7 +467,10 @@ def evaluate_contract(lc: LoadedContract, settings, backend, *, samples: int | N
     if t.field_agreement is not None:
         fa = overall["field_agreement"]
         if fa is None or fa < t.field_agreement:
-            violations.append(f"field_agreement {fa if fa is not None else 'n/a'} < {t.field_agreement:.2f}")
+            violations.append(f"field_agreement {fa:.2f} < {t.field_agreement:.2f}" if fa is not None else
+                              f"field_agreement not measured (fewer than two outputs parsed as JSON, or none holds a "
+                              f"field), the contract "
+                              f"asks for >= {t.field_agreement:.2f}")
     fallback = None
     not_evaluated: list[str] = []
     lat = c.latency

@@ -162,6 +162,14 @@ def test_contract_errors_name_file_line_column(tmp_path) -> None:  # noqa: ANN00
     assert exc.value.line == 2 and "temprature" in str(exc.value)
 
 
+def test_an_unmeasured_field_agreement_says_so(tmp_path) -> None:  # noqa: ANN001
+    body = JSON_CONTRACT + "thresholds: {field_agreement: 0.8}\n"
+    (lc,) = load_contracts(str(_contract(tmp_path, body)))
+    got = evaluate_contract(lc, load_settings(None), Scripted(["not json at all"]))
+    assert got["metrics"]["field_agreement"] is None and not got["passed"]
+    assert any(v.startswith("field_agreement not measured") and ">= 0.80" in v for v in got["violations"])
+
+
 def test_cost_per_1000_requests_uses_configured_prices(tmp_path) -> None:  # noqa: ANN001
     (lc,) = load_contracts(str(_contract(tmp_path, JSON_CONTRACT)))
     unpriced = evaluate_contract(lc, load_settings(None), Scripted(['{"category": "bug", "urgency": 2}']))
