@@ -620,3 +620,33 @@ def test_constants_filled_into_a_template_are_its_pieces(tmp_path: Path) -> None
     # the Python dict with a trailing comma is what the template asks for: not judged as broken JSON alone
     assert [f.name for f in report.findings if (f.prompt_id or "").endswith("::FORMAT_EXAMPLE")] == []
     assert got["FORMAT_EXAMPLE"]["kind"] == "fragment"
+
+
+def test_toml_node_spans_are_the_literals_as_written() -> None:
+    """Each string node spans exactly its literal (one or two quotes may end a multi-line body), and its value is
+    tomllib's."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    from promptlint.extract.toml_nodes import toml_nodes
+
+    text = 'a = """x""""\nb = \'\'\'y\'\'\'\'\'\n[t]\nc = "q\\"z" # c\nd = [\'p\', {e = """m\n"n"""}]\n'
+    root = toml_nodes(text)
+    want = tomllib.loads(text)
+    spans = {}
+    stack = [("", root)]
+    while stack:
+        where, node = stack.pop()
+        if hasattr(node, "value") and isinstance(node.value, list):
+            for i, item in enumerate(node.value):
+                if isinstance(item, tuple):
+                    stack.append((f"{where}.{item[0].value}", item[1]))
+                else:
+                    stack.append((f"{where}[{i}]", item))
+        else:
+            spans[where] = (node.value, text[node.start_mark.index:node.end_mark.index])
+    assert spans[".a"] == (want["a"], '"""x""""') and want["a"] == 'x"'
+    assert spans[".b"] == (want["b"], "'''y'''''") and want["b"] == "y''"
+    assert spans[".t.c"] == ('q"z', '"q\\"z"') and spans[".t.d[1].e"] == ('m\n"n', '"""m\n"n"""')

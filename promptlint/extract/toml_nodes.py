@@ -96,8 +96,9 @@ class _Reader:
                         j = k + 1
                         continue
                     k += 3
-                    while k < len(t) and t[k] == quote[0] and k - i < len(t):  # up to two quotes end the body
-                        k += 1
+                    for _ in range(2):  # TOML lets one or two quotes end the body right before the closing three
+                        if k < len(t) and t[k] == quote[0]:
+                            k += 1
                     return k
         quote, j = t[i], i + 1
         while j < len(t) and t[j] != "\n":
