@@ -78,25 +78,21 @@ def tokenizer_path(spec: str | None = None, model_path: str | None = None, root:
     import importlib.util
 
     from .backends.base import BackendError
+    from .backends.llama import PACKAGED_MODELS, resolve_model_path
 
     if importlib.util.find_spec("llama_cpp") is None:
         raise UsageError("cannot load a tokenizer for token counts: llama-cpp-python is not installed: "
                          "pip install 'prompt-contract-lint[llama]'")
     chosen = tokenizer_name(spec, model_path)
+    candidate = chosen
+    if chosen not in PACKAGED_MODELS and root is not None and not Path(chosen).expanduser().is_absolute():
+        candidate = str(root / Path(chosen).expanduser())  # relative to the project, as config paths are
     try:
-        from .backends.llama import PACKAGED_MODELS, packaged_model_path
-
-        if chosen in PACKAGED_MODELS:
-            return packaged_model_path(chosen)
+        return resolve_model_path(candidate)
     except BackendError as exc:
-        raise UsageError(f"cannot load a tokenizer for token counts: {exc}") from None
-    path = Path(chosen).expanduser()
-    if root is not None and not path.is_absolute():
-        path = root / path
-    if not path.is_file():
-        raise UsageError(f"cannot load a tokenizer for token counts: {chosen!r} is neither a packaged model "
-                         f"({', '.join(PACKAGED_MODELS)}) nor a GGUF file ({path} does not exist)")
-    return path
+        hint = "" if chosen in PACKAGED_MODELS else (
+            f" ({chosen!r} is no packaged model either: {', '.join(PACKAGED_MODELS)})")
+        raise UsageError(f"cannot load a tokenizer for token counts: {exc}{hint}") from None
 
 
 def tokenizer_stamp(spec: str | None = None, model_path: str | None = None, root: Path | None = None) -> str:
