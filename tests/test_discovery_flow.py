@@ -650,3 +650,79 @@ def test_toml_node_spans_are_the_literals_as_written() -> None:
     assert spans[".a"] == (want["a"], '"""x""""') and want["a"] == 'x"'
     assert spans[".b"] == (want["b"], "'''y'''''") and want["b"] == "y''"
     assert spans[".t.c"] == ('q"z', '"q\\"z"') and spans[".t.d[1].e"] == ('m\n"n', '"""m\n"n"""')
+
+
+def test_parameter_filled_by_constant_arguments_of_calls_in_the_module(tmp_path: Path) -> None:
+    # Neither the constant nor the parameters have prompt-like names: only the calls of ``ask`` say what is sent.
+    got = found(tmp_path, "review.py", '''
+        GUIDE = "You are a code reviewer. List every bug in the diff as JSON. Stop after the list."
+
+        def ask(client, question, preamble):
+            return client.chat.completions.create(model="m", messages=[
+                {"role": "system", "content": preamble},
+                {"role": "user", "content": question},
+            ])
+
+        def main(client, diff):
+            ask(client, diff, GUIDE)
+            ask(client, diff, preamble="You are a translator. Translate the text into French.")
+            ask(client, diff, preamble="You are a translator. Translate the text into French.")
+    ''')
+    assert sorted(got) == ["GUIDE", "ask.preamble"]  # the second identical call is the same prompt
+    assert all(p["found_by"] == "flow" for p in got.values())
+    assert (got["GUIDE"]["line"], got["GUIDE"]["column"]) == (1, 9)
+    assert (got["ask.preamble"]["line"], got["ask.preamble"]["column"]) == (11, 32)
+
+
+def test_parameter_default_and_a_chained_call_of_the_function(tmp_path: Path) -> None:
+    got = found(tmp_path, "bot.py", '''
+        RULES = "You are a tutor. Explain each step of the solution, then stop."
+
+        class Bot:
+            def run(self, client, text, rules=RULES):
+                return client.chat.completions.create(model="m", messages=[
+                    {"role": "system", "content": rules}, {"role": "user", "content": text}])
+
+        def lookup(client, query):
+            return client.chat.completions.create(model="m", messages=[
+                {"role": "system", "content": "You are a search assistant. Answer from the index only."},
+                {"role": "user", "content": query}])
+
+        if __name__ == "__main__":
+            query = "find every pottery shop in San Francisco"
+            print(lookup(None, query).choices[0])
+    ''')
+    assert sorted(got) == ["RULES", "call@10"]
+    assert (got["RULES"]["line"], got["RULES"]["column"]) == (1, 9)
+    # the module's ``query`` (passed to ``lookup`` through a chained call) is the user message
+    assert got["call@10"]["messages"] == 2 and got["call@10"]["found_by"] == "flow"
+
+
+def test_parameter_without_constant_arguments_is_not_a_prompt(tmp_path: Path) -> None:
+    got = found(tmp_path, "relay.py", '''
+        def relay(client, text):
+            return client.chat.completions.create(model="m", messages=[{"role": "user", "content": text}])
+
+        def main(client, request):
+            relay(client, request.body)
+    ''')
+    assert got == {}
+
+
+def test_replace_fills_a_constant_into_the_template(tmp_path: Path) -> None:
+    got = found(tmp_path, "qa.py", '''
+        SHAPE = '{"answer": "string", "sources": ["url"]}'
+        BASE = """Answer the question from the context.
+        Return JSON shaped like SHAPE. Stop after the JSON.
+        Question: {{question}}"""
+
+        def answer(client, question):
+            prompt = BASE.replace("SHAPE", SHAPE).replace("{{question}}", question)
+            return client.chat.completions.create(model="m", messages=[{"role": "user", "content": prompt}])
+    ''')
+    p = got["prompt"]
+    assert p["found_by"] == "flow" and p["placeholders"] == ["question"]
+    out = p["parts"]["output_contract"]["evidence"]
+    assert out["line"] == 3 and out["text"].startswith('Return JSON shaped like {"answer": "string"')
+    stop = p["parts"]["stop_condition"]["evidence"]
+    assert (stop["line"], stop["column"]) == (3, 32)  # mapped back to BASE's literal, past the marker

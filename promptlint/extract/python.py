@@ -678,6 +678,7 @@ class _Collector:
         only on lines where a call of interest (a call-site name, ``format``,
         ``append``, ``extend``) or a ``%`` appears, found first by one regex over
         the text (most expression nodes of a module are never visited)."""
+        self.tree = tree
         self._lines = self._interesting_lines()
         self._stmts(tree.body, (), (), None)
 
@@ -995,6 +996,13 @@ class _Builder:
         self.reached: set[int] = set()
         self.reached_functions: set[str] = set()
         self.flow = False
+        # Parameters: ``bindings`` maps (function body scope, parameter) to the argument node and the caller's
+        # scope while a call site's prompt is built for one call of that function; ``unbound`` collects the
+        # parameters an evaluation needed and found no binding for.
+        self.bindings: dict[tuple[tuple[str, ...], str], tuple[object, tuple[str, ...]]] = {}
+        self.unbound: set[tuple[tuple[str, ...], str]] = set()
+        self._callers: dict[tuple[str, ...], list] = {}
+        self._params: dict[int, _Parameters] = {}
 
     def snippet_for(self, stmt) -> _Snippet:  # noqa: ANN001
         """The libcst nodes of ``stmt``'s lines (cached): built directly for a
@@ -1024,10 +1032,22 @@ class _Builder:
         return getattr(self.cst_stmt(a.stmt), "value", None)
 
     def cst_call_in(self, call, stmt):  # noqa: ANN001, ANN201
-        """The libcst Call node of ``ast`` call ``call`` inside statement ``stmt``."""
+        """The libcst Call node of ``ast`` call ``call`` inside statement ``stmt``
+        (``None`` if not found). Calls are indexed by where their callee starts,
+        so in a chain (``ask(q).strip()``) the outer call is found first: the
+        chain is followed inwards to the call whose callee ends in ``call``'s name."""
+        import ast
+
         snip = self.snippet_for(stmt)
         f = call.func
-        return snip.calls.get(snip.local(f.lineno, self.col.column(f.lineno, f.col_offset)))
+        c = snip.calls.get(snip.local(f.lineno, self.col.column(f.lineno, f.col_offset)))
+        want = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+        while c is not None and want is not None and _callee_name(c.func) != want:
+            node = c.func  # down the chain (attributes, subscripts) to the next call
+            while node is not None and not isinstance(node, cst.Call):
+                node = getattr(node, "value", None)
+            c = node
+        return c
 
     def class_scope(self, scope: tuple[str, ...]) -> tuple[str, ...] | None:
         """The innermost class scope enclosing ``scope`` (``None`` outside classes)."""
@@ -1116,9 +1136,7 @@ class _Builder:
 
     def cst_call(self, rec: _CallRecord):  # noqa: ANN201
         """The libcst Call node of call record ``rec`` (``None`` if not found)."""
-        snip = self.snippet_for(rec.stmt)
-        f = rec.call.func
-        return snip.calls.get(snip.local(f.lineno, self.col.column(f.lineno, f.col_offset)))
+        return self.cst_call_in(rec.call, rec.stmt)
 
     def offset(self, node, end: bool = False) -> int:  # noqa: ANN001
         for snip in self.snippets.values():
@@ -1155,6 +1173,9 @@ class _Builder:
             return self._spanned(msg, node) if msg is not None and _all_literals(node) else msg
         if isinstance(node, cst.Name):
             a = self.resolve(node.value, scope)
+            param = self.parameter(node.value, scope)
+            if param is not None and (a is None or len(a.scope) < len(param[0])):
+                return self._bound(param, depth, const if whole else None, whole)
             value = self.value_of(a) if a is not None else None
             if value is None or value is node:
                 return None
@@ -1225,12 +1246,196 @@ class _Builder:
                     if inner is not None and inner.syntax == "plain":
                         inner.syntax = "format"
                     return inner
+                if attr == "replace" and len(args) == 2 and isinstance(args[0].value, cst.SimpleString):
+                    return self._replaced(node.func.value, args, scope, depth, const, whole)
                 if attr == "join" and len(args) == 1:
                     items = self.list_items(args[0].value, scope)
                     sep = self.eval(node.func.value, scope, depth + 1, const) if items else None
                     if sep is None:
                         return None
                     return self._join(items, scope, depth, sep.text, const)
+        return None
+
+    def parameter(self, name: str, scope: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
+        """``(function body scope, name)`` when ``name`` in ``scope`` is a
+        parameter of the innermost enclosing function that has one so named."""
+        for i in range(len(scope), 0, -1):
+            fdef = self.col.functions.get((scope[:i - 1], scope[i - 1]))
+            if fdef is not None and name in self.parameters(fdef):
+                return scope[:i], name
+        return None
+
+    def parameters(self, fdef) -> "_Parameters":  # noqa: ANN001
+        """:class:`_Parameters` of ast function ``fdef`` (memoised)."""
+        p = self._params.get(id(fdef))
+        if p is None:
+            p = self._params[id(fdef)] = _Parameters(fdef)
+        return p
+
+    def _bound(self, param: tuple[tuple[str, ...], str], depth: int, const: str | None,
+               whole: bool) -> Message | None:
+        """The message a parameter holds in the call being followed (see
+        :meth:`bound_prompts`), or ``None`` (recorded in ``unbound``)."""
+        bound = self.bindings.get(param)
+        if bound is None:
+            self.unbound.add(param)
+            return None
+        arg, caller_scope = bound
+        del self.bindings[param]  # a recursive function passing its own parameter on is not followed around
+        try:
+            msg = self.eval(arg, caller_scope, depth + 1, const, whole)
+        finally:
+            self.bindings[param] = bound
+        if msg is not None:
+            self.flow = True
+        return msg
+
+    def callers(self, fscope: tuple[str, ...]) -> list[tuple[object, object, tuple[str, ...]]]:
+        """``(ast call, ast statement, caller scope)`` of each call in the module
+        of the function whose body scope is ``fscope``: ``name(…)`` for a
+        function, ``self.name(…)`` / ``cls.name(…)`` inside its class for a
+        method. Calls in simple statements only (an ``if`` test is not
+        followed). One walk of the module per function asked about (only on
+        files the prefilter keeps)."""
+        import ast
+
+        found = self._callers.get(fscope)
+        if found is not None:
+            return found
+        name, owner = fscope[-1], fscope[:-1]
+        method = owner in self.col.class_scopes
+        found = []
+
+        def matches(call, scope: tuple[str, ...]) -> bool:  # noqa: ANN001
+            f = call.func
+            if method:
+                return (isinstance(f, ast.Attribute) and f.attr == name and isinstance(f.value, ast.Name)
+                        and f.value.id in ("self", "cls") and scope[:len(owner)] == owner)
+            return isinstance(f, ast.Name) and f.id == name and scope[:len(owner)] == owner
+
+        def visit(body, scope: tuple[str, ...]) -> None:  # noqa: ANN001
+            for st in body:
+                if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    visit(st.body, scope + (st.name,))
+                    continue
+                nested = [v for f in ("body", "orelse", "finalbody") for v in [getattr(st, f, None)]
+                          if isinstance(v, list) and v and isinstance(v[0], ast.stmt)]
+                nested += [h.body for h in getattr(st, "handlers", None) or []]
+                nested += [c.body for c in getattr(st, "cases", None) or []]
+                if nested:
+                    for b in nested:
+                        visit(b, scope)
+                    continue
+                for n in ast.walk(st):
+                    if isinstance(n, ast.Call) and matches(n, scope):
+                        found.append((n, st, scope))
+
+        visit(self.col.tree.body, ())
+        self._callers[fscope] = found
+        return found
+
+    def bound_prompts(self, rec: _CallRecord, first: Prompt | None) -> list[Prompt]:
+        """The prompts of call record ``rec`` when its text reads parameters of
+        the function around it: one per call of that function in the module
+        that passes text (a constant, a literal, an f-string) for them, or a
+        ``NAME=CONSTANT`` default; ``[first]`` (or ``[]``) when no call does.
+        At most :data:`_MAX_BOUND_CALLS` calls of one function are followed."""
+        import ast
+
+        fscopes = {f for f, _ in self.unbound}
+        if len(fscopes) != 1:
+            return [first] if first is not None else []
+        fscope = fscopes.pop()
+        fdef = self.col.functions.get((fscope[:-1], fscope[-1]))
+        params = self.parameters(fdef)
+        wanted = {n for _, n in self.unbound}
+        out: list[Prompt] = []
+        seen: set[tuple] = set()
+        for call, stmt, scope in self.callers(fscope)[:_MAX_BOUND_CALLS] or [(None, None, ())]:
+            c = self.cst_call_in(call, stmt) if call is not None else cst.Call(cst.Name("_"))
+            if c is None:
+                continue
+            binding: dict = {}
+            positional = [a for a in c.args if not a.keyword]
+            skip = 1 if fscope[:-1] in self.col.class_scopes and not _is_static(fdef) else 0
+            for i, arg in enumerate(positional):
+                if arg.star:
+                    break
+                if skip + i < len(params.positional) and params.positional[skip + i] in wanted:
+                    binding[(fscope, params.positional[skip + i])] = (arg.value, scope)
+            for arg in c.args:
+                if arg.keyword is not None and arg.keyword.value in wanted:
+                    binding[(fscope, arg.keyword.value)] = (arg.value, scope)
+            for pname, default in params.defaults.items():
+                if pname in wanted and (fscope, pname) not in binding and isinstance(default, ast.Name):
+                    binding[(fscope, pname)] = (cst.Name(default.id), fscope[:-1])
+            if not binding:
+                continue
+            key = tuple(sorted((k[1], id(v[0]) if not isinstance(v[0], cst.Name) else v[0].value)
+                               for k, v in binding.items()))
+            if key in seen:
+                continue
+            seen.add(key)
+            self.bindings = binding
+            try:
+                p = self._call_prompt(rec, bound=True)
+            finally:
+                self.bindings = {}
+            # The same text passed by two calls (a test that asks twice) is one prompt: the first call's.
+            same = tuple((m.role, m.text) for m in p.messages) if p is not None else None
+            if p is not None and same not in seen and (
+                    first is None or len(p.messages) > len(first.messages)
+                    or any(a.text != b.text for a, b in zip(p.messages, first.messages))):
+                seen.add(same)
+                p.found_by = "flow"
+                carrier = self._carrier(p, binding)
+                if p.name and p.name.startswith("call@") and carrier is not None:
+                    p.name = f"{fscope[-1]}.{carrier}"  # named for the parameter that carries its main text
+                    p.id = f"{self.path}::{p.name}"
+                out.append(p)
+        return out or ([first] if first is not None else [])
+
+    def _replaced(self, base, args: list, scope: tuple[str, ...], depth: int, const: str | None,  # noqa: ANN001
+                  whole: bool) -> Message | None:
+        """``base.replace("MARKER", value)``: the text of ``base`` with each
+        ``MARKER`` replaced by ``value`` when that is text promptlint can follow
+        (a literal, a constant, a file of the project is not read), else the
+        text of ``base`` as it is (the marker stands where the runtime value
+        goes)."""
+        inner = self.eval(base, scope, depth + 1, const, whole)
+        marker = args[0].value.evaluated_value
+        if inner is None or not isinstance(marker, str) or not marker or marker not in inner.text:
+            return inner
+        value = self.eval(args[1].value, scope, depth + 1, const)
+        if value is None:
+            return inner
+        pieces, pos = [], 0
+        text = inner.text
+        while True:
+            at = text.find(marker, pos)
+            if at == -1:
+                break
+            if at > pos:
+                pieces.append(_keep(inner, [pos <= i < at for i in range(len(text))]))
+            pieces.append(value)
+            pos = at + len(marker)
+        if pos < len(text):
+            pieces.append(_keep(inner, [i >= pos for i in range(len(text))]))
+        out = join_messages(pieces, "")
+        out.syntax, out.origin, out.role = inner.syntax, inner.origin, inner.role
+        self.flow = True
+        return out
+
+    def _carrier(self, prompt: Prompt, binding: dict) -> str | None:
+        """The parameter of ``binding`` whose argument holds the first character
+        of ``prompt``'s main message (``None``: none does)."""
+        main = prompt.main
+        if not main.text:
+            return None
+        at = main.source_map.file_start(0)
+        for (_, name), (arg, _) in binding.items():
+            if not isinstance(arg, cst.Name) and self.offset(arg) <= at < self.offset(arg, end=True):
+                return name
         return None
 
     def _spanned(self, msg: Message | None, node) -> Message | None:  # noqa: ANN001
@@ -1301,8 +1506,9 @@ class _Builder:
         prompts: list[Prompt] = []
         wrapped: dict[int, str] = {}  # template objects assigned to a name: id(prompt) -> that name
         for rec in self.col.calls:
+            self.unbound = set()
             p = self._call_prompt(rec)
-            if p is not None:
+            for p in self.bound_prompts(rec, p) if self.unbound else [p] if p is not None else []:
                 prompts.append(p)
                 if rec.target and rec.site.kind == "template" and p.name == rec.target:
                     wrapped[id(p)] = rec.target
@@ -1705,7 +1911,9 @@ class _Builder:
         pos = [a for a in call.args if a.keyword is None and not a.star]
         return pos[index].value if index < len(pos) else None
 
-    def _call_prompt(self, rec: _CallRecord) -> Prompt | None:
+    def _call_prompt(self, rec: _CallRecord, bound: bool = False) -> Prompt | None:
+        """The prompt call record ``rec`` sends (``bound``: built for one call of
+        the function around it, with ``bindings`` set; see :meth:`bound_prompts`)."""
         site, call = rec.site, self.cst_call(rec)
         if call is None:
             return None
@@ -1837,8 +2045,8 @@ class _Builder:
         if msg is None:
             return []
         msg.role = role
-        if isinstance(node, cst.Name):
-            msg.origin = msg.origin or node.value
+        if isinstance(node, cst.Name) and (self.parameter(node.value, scope) is None or node.value in self.consumed):
+            msg.origin = msg.origin or node.value  # (a parameter is named by what its caller passed)
         return [msg]
 
     def _message_element(self, node, scope) -> list[Message]:  # noqa: ANN001
@@ -1871,6 +2079,36 @@ class _Builder:
         msg = self.eval(node, scope)
         role = (msg.text if msg else "user").strip().lower()
         return normal_role(role)
+
+
+#: Calls of one function followed when its parameters carry a call site's text (see ``_Builder.bound_prompts``).
+_MAX_BOUND_CALLS = 6
+
+
+class _Parameters:
+    """A function's parameter names: ``positional`` (in order, ``self`` included),
+    all ``names``, and ``defaults`` (name -> ast default expression)."""
+
+    def __init__(self, fdef) -> None:  # noqa: ANN001 - an ast FunctionDef
+        a = fdef.args
+        self.positional = [x.arg for x in a.posonlyargs + a.args]
+        self.names = set(self.positional) | {x.arg for x in a.kwonlyargs}
+        self.defaults = dict(zip(self.positional[len(self.positional) - len(a.defaults):], a.defaults))
+        self.defaults.update({x.arg: d for x, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+
+def _callee_name(func) -> str | None:  # noqa: ANN001 - a libcst expression
+    """The last name of a libcst callee (``create`` of ``client.chat.completions.create``)."""
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else None
+
+
+def _is_static(fdef) -> bool:  # noqa: ANN001
+    return any(getattr(d, "id", None) == "staticmethod" for d in fdef.decorator_list)
 
 
 def _link_compositions(prompts: list[Prompt]) -> None:
