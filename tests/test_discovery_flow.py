@@ -726,3 +726,27 @@ def test_replace_fills_a_constant_into_the_template(tmp_path: Path) -> None:
     assert out["line"] == 3 and out["text"].startswith('Return JSON shaped like {"answer": "string"')
     stop = p["parts"]["stop_condition"]["evidence"]
     assert (stop["line"], stop["column"]) == (3, 32)  # mapped back to BASE's literal, past the marker
+
+
+def test_wildcard_call_site_is_found_on_a_line_of_its_own(tmp_path: Path) -> None:
+    # ``*PromptTemplate`` (a default call site) has a wildcard: its calls are found by their literal part, also
+    # when nothing else on the statement's lines marks it (no prompt-named target, no ``format``/``%``).
+    got = found(tmp_path, "chain.py", '''
+        from langchain_core.prompts import PromptTemplate
+
+        def build():
+            return PromptTemplate("You are a billing assistant. Answer {question} from the invoice only.")
+    ''')
+    (p,) = got.values()
+    assert p["found_by"] == "call-site" and p["placeholders"] == ["question"]
+    assert (p["line"], p["column"]) == (4, 27)
+
+
+def test_site_names_match_as_fnmatch_does() -> None:
+    from promptlint.extract.python import _site_names, _wildcard_fragment
+
+    names = _site_names(("create", "*PromptTemplate", "ask_?"))
+    assert "ChatPromptTemplate" in names and "PromptTemplate" in names and "create" in names
+    assert "ask_1" in names and "ask_12" not in names and "Prompt" not in names
+    assert _wildcard_fragment("*PromptTemplate") == "PromptTemplate"
+    assert _wildcard_fragment("a?[!x]bcd") == "bcd"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import libcst as cst
 
@@ -651,11 +652,10 @@ class _Collector:
         # The last name of each call-site pattern ("create", "PromptTemplate"): other calls are skipped at once.
         from .callsites import CLIENT_TIMEOUTS
 
-        self.site_names = {s.callee.rsplit(".", 1)[-1] for s in settings.call_sites} | set(CLIENT_TIMEOUTS)
+        self.site_names = _site_names(tuple(sorted({s.callee.rsplit(".", 1)[-1] for s in settings.call_sites}
+                                                   | set(CLIENT_TIMEOUTS))))
         self.facts: list = []  # CallFact of each LLM request and client construction
         self.imports: dict[str, str] = {}  # name -> module of ``from module import name``
-        if any(any(ch in n for ch in "*?[") for n in self.site_names):
-            self.site_names = _AnyName()
 
     def column(self, line: int, col_bytes: int) -> int:
         """Code-point column of an ``ast`` UTF-8 byte column on 1-based ``line``."""
@@ -683,12 +683,30 @@ class _Collector:
         self._stmts(tree.body, (), (), None)
 
     def _interesting_lines(self) -> set[int] | None:
-        if isinstance(self.site_names, _AnyName):
-            return None
-        names = sorted(set(self.site_names) | {"format", "append", "extend"})
-        rx = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\s*\(|%|" + _TOOL_CALL.pattern + "|"
-                        + _name_regex(self.settings.name_patterns + _KWARG_NAMES) + r"[ \t]*=(?!=)", re.I)
-        return {self.index.position(m.start()).line for m in rx.finditer(self.text)}
+        if any(not f for f in self.site_names.fragments):
+            return None  # a call site named only by wildcards (``*``): every expression is looked at
+        return {self.index.position(m.start()).line for m in self._lines_rx().finditer(self.text)}
+
+    def _lines_rx(self) -> re.Pattern[str]:
+        """The regex of :meth:`_interesting_lines` (cached per settings): calls
+        of the call-site names, ``format``/``append``/``extend`` and tool
+        definitions (case-sensitive: identifiers are), ``%``, and assignments to
+        prompt-named targets (any case). Each alternative starts where an
+        identifier starts, so a long identifier is not rescanned from each of
+        its characters (a third of the time of the unanchored form)."""
+        key = (tuple(sorted(self.site_names.exact)), tuple(self.site_names.fragments),
+               self.settings.name_patterns)
+        rx = _LINES_RX.get(key)
+        if rx is None:
+            names = [re.escape(n) for n in sorted(self.site_names.exact | {"format", "append", "extend"})]
+            wild = "".join("|" + f for f in self.site_names.fragments)
+            rx = re.compile(r"(?-i:(?<!\w)(?:" + "|".join(names) + r")\s*\(" + wild + "|" + _TOOL_CALL.pattern
+                            + r")|%|(?<!\w)" + _name_regex(self.settings.name_patterns + _KWARG_NAMES)
+                            + r"[ \t]*=(?!=)", re.I)
+            if len(_LINES_RX) > 16:
+                _LINES_RX.clear()
+            _LINES_RX[key] = rx
+        return rx
 
     def _touches(self, node) -> bool:  # noqa: ANN001
         if self._lines is None:
@@ -942,11 +960,38 @@ def _looks_like_message(node) -> bool:  # noqa: ANN001 - an ast expression
     return False
 
 
-class _AnyName:
-    """A set that holds every name (when a configured call site ends in a wildcard)."""
+_LINES_RX: dict[tuple, re.Pattern[str]] = {}
+
+
+class _SiteNames:
+    """The last names of the call-site patterns (``create``, ``*PromptTemplate``):
+    ``exact`` names, and for those with fnmatch wildcards a matcher plus
+    ``fragments``, regex pieces that find them in source text (``*`` is any run
+    of identifier characters there). ``name in site_names`` is fnmatch's answer."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.exact = {n for n in names if not any(ch in n for ch in "*?[")}
+        wild = [n for n in names if n not in self.exact]
+        self.fragments = [_wildcard_fragment(n) for n in wild]
+        self._rx = re.compile("|".join(fnmatch.translate(n) for n in wild)) if wild else None
 
     def __contains__(self, item: object) -> bool:
-        return True
+        return item in self.exact or (self._rx is not None and isinstance(item, str)
+                                      and self._rx.match(item) is not None)
+
+
+@lru_cache(maxsize=8)
+def _site_names(names: tuple[str, ...]) -> _SiteNames:
+    return _SiteNames(names)
+
+
+def _wildcard_fragment(pattern: str) -> str:
+    """A regex piece that finds where an fnmatch name pattern may be called in
+    source text: its longest literal run (``PromptTemplate`` of
+    ``*PromptTemplate``), escaped. It finds a superset of the calls (it only
+    marks lines worth a closer look) and needs no backtracking over ``\\w*``."""
+    runs = re.split(r"\*|\?|\[[^\]]*\]", pattern)
+    return re.escape(max(runs, key=len))
 
 
 def _tool_class(func) -> bool:  # noqa: ANN001
@@ -1305,6 +1350,13 @@ class _Builder:
         name, owner = fscope[-1], fscope[:-1]
         method = owner in self.col.class_scopes
         found = []
+        # Lines where the name is called (its ``def`` line aside): statements elsewhere are not walked.
+        lines = {self.index.position(m.start()).line
+                 for m in re.finditer(r"(?<![\w.])" + (r"(?:self|cls)\s*\.\s*" if method else "")
+                                      + re.escape(name) + r"\s*\(", self.text)}
+        if not lines:
+            self._callers[fscope] = found
+            return found
 
         def matches(call, scope: tuple[str, ...]) -> bool:  # noqa: ANN001
             f = call.func
@@ -1315,6 +1367,8 @@ class _Builder:
 
         def visit(body, scope: tuple[str, ...]) -> None:  # noqa: ANN001
             for st in body:
+                if not any(n in lines for n in range(st.lineno, st.end_lineno + 1)):
+                    continue
                 if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     visit(st.body, scope + (st.name,))
                     continue
@@ -2119,7 +2173,8 @@ def _link_compositions(prompts: list[Prompt]) -> None:
     Sets :attr:`Prompt.composed_of` / :attr:`Prompt.composed_into` (prompt ids)."""
     by_name = {p.name: p for p in prompts if p.name}
     for p in prompts:
-        origins = {o for m in p.messages for o in set(m.source_map.origins) if o}
+        # (by identity first: a literal's characters share one Provenance, and hashing each is a dataclass hash)
+        origins = set({id(o): o for m in p.messages for o in m.source_map.origins if o is not None}.values())
         names = {o.constant for o in origins if not o.own and o.constant}
         if len(names) == 1 and all(o.constant in names for o in origins):
             continue  # ``system_message = LOCAL_SYSTEM_MESSAGE``: an alias of one prompt, not a composition
