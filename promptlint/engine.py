@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # the analysis, checks and extractors are imported where a fi
     from .analysis import Analysis
     from .config import Settings
 
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 MAX_FIX_ROUNDS = 10
 _STAT_KEY = "\0stat"
 
@@ -62,6 +62,9 @@ class FileResult:
     #: The result depends on more than the file and the settings (a contract's token budget counted with a
     #: tokenizer file): never answered from the cache.
     volatile: bool = False
+    #: ``(module, name)`` of imported names whose text this file's prompts need (see
+    #: :attr:`promptlint.extract.base.Extraction.imported` and :func:`follow_imports`).
+    imports: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -149,13 +152,15 @@ def _prompt_lines(prompt: Prompt, index: LineIndex) -> set[int]:
 
 
 def lint_text(path: str, text: str, settings: Settings, kind: str | None = None, *,
-              hazards_only: bool = False) -> FileResult:
+              hazards_only: bool = False, hints: frozenset[str] = frozenset()) -> FileResult:
     """Lint one buffer: ``path`` is used for ids and messages, ``text`` is its content.
     ``hazards_only`` runs the template-hazard rules (less those test suites provoke on purpose or that are
     harmless in fixtures:
     :data:`promptlint.rulepacks.SKIPPED_ON_TEST_DATA`) but not the contract rules
     (see :data:`promptlint.rulepacks.CONTRACT_CHECKS`): what files found in test
-    folders get by default (:func:`in_test_folder`).
+    folders get by default (:func:`in_test_folder`). ``hints`` names module
+    constants of a Python file that another module sends to a model (see
+    :func:`follow_imports`).
 
     Never raises: an internal failure becomes ``FileResult.error``.
     """
@@ -166,7 +171,7 @@ def lint_text(path: str, text: str, settings: Settings, kind: str | None = None,
     from .errors import UsageError
 
     try:
-        _lint_into(result, path, text, settings, kind, hazards_only)
+        _lint_into(result, path, text, settings, kind, hazards_only, hints)
     except UsageError as exc:
         result.error, result.usage = str(exc), True
     except Exception as exc:  # noqa: BLE001 - fail closed: reported, exit code 2
@@ -177,7 +182,7 @@ def lint_text(path: str, text: str, settings: Settings, kind: str | None = None,
 
 
 def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kind: str,
-               hazards_only: bool = False) -> None:
+               hazards_only: bool = False, hints: frozenset[str] = frozenset()) -> None:
     from .analysis import analyse
     from .checks import ENGINE_KIND, FILE_KINDS, CheckContext, get_check
     from .rulepacks import SKIPPED_ON_FILLS
@@ -187,7 +192,8 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
 
     index = LineIndex(text)
     rules = settings.rules_for(path)
-    extraction = extract(path, text, kind, settings, index)
+    extraction = extract(path, text, kind, settings, index, hints)
+    result.imports = tuple(extraction.imported)
     for problem in extraction.problems:
         pos = index.position(problem.offset)
         f = _file_finding(settings, path, Span(pos, index.position(problem.offset + 1)), "parse-error",
@@ -419,21 +425,21 @@ def pack_result(r: FileResult) -> tuple:
                                      tuple((e.start, e.end, e.content, _span_t(e.span)) for e in f.fix.edits)),
          f.url, f.fingerprint_text, f.suppressed, f.suppression_reason)
         for f in r.findings)
-    return (r.path, findings, r.prompts, r.comment_styles)
+    return (r.path, findings, r.prompts, r.comment_styles, r.imports)
 
 
 def unpack_result(t: tuple) -> FileResult:
     """The inverse of :func:`pack_result`."""
     from .model import Edit, Fix
 
-    path, findings, prompts, styles = t
+    path, findings, prompts, styles, imports = t
     out = []
     for code, name, message, severity, span, pid, fix, url, fp, suppressed, reason in findings:
         fx = None
         if fix is not None:
             fx = Fix(fix[0], tuple(Edit(s, e, c, _span_of(sp)) for s, e, c, sp in fix[2]), fix[1])
         out.append(Finding(code, name, message, severity, path, _span_of(span), pid, fx, url, fp, suppressed, reason))
-    return FileResult(path, out, prompts, None, styles)
+    return FileResult(path, out, prompts, None, styles, imports=imports)
 
 
 def cache_file(settings: Settings) -> Path:
@@ -557,7 +563,8 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     else:
         for display, kind, text, hazards in todo:
             results[display] = lint_text(display, text, settings, kind, hazards_only=hazards)
-    if use_cache and (todo or settled or stats_changed):
+    followed = follow_imports(results, files, settings, cache if use_cache else None, paths)
+    if use_cache and (todo or settled or stats_changed or followed):
         for display, *_ in todo + settled:
             r = results[display]
             if r.error is None and not r.volatile:
@@ -567,6 +574,98 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
         _save_cache(cpath, cache)
     _link_files([results[d] for d, _ in files])
     return Report([results[d] for d, _ in files], cached, texts)
+
+
+def _module_files(files: list[tuple[str, str]]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Python files by every dotted suffix of their module path (``src/app/prompts.py``
+    is ``app.prompts``, ``src.app.prompts`` and ``prompts``; a package's
+    ``__init__.py`` is the package), and each file's display path by its
+    normalised one."""
+    by_module: dict[str, list[str]] = {}
+    display_of: dict[str, str] = {}
+    for display, kind in files:
+        if kind != "python" or not display.endswith(".py"):
+            continue
+        norm = _normal(display)
+        display_of[norm] = display
+        parts = [x for x in norm[:-3].split("/") if x not in ("", ".")]
+        if parts and parts[-1] == "__init__":
+            parts.pop()
+        for i in range(len(parts)):
+            by_module.setdefault(".".join(parts[i:]), []).append(display)
+    return by_module, display_of
+
+
+def _normal(path: str) -> str:
+    return os.path.normpath(path).replace(os.sep, "/")
+
+
+def _resolve_import(importer: str, module: str, by_module: dict[str, list[str]],
+                    display_of: dict[str, str]) -> str | None:
+    """The linted file that ``from MODULE import …`` in ``importer`` reads
+    (``module`` with one leading dot per relative level), or ``None`` when it is
+    not one of them or more than one file could be meant."""
+    level = len(module) - len(module.lstrip("."))
+    rest = module[level:]
+    if level:
+        base = os.path.dirname(_normal(importer))
+        for _ in range(level - 1):
+            base = os.path.dirname(base)
+        stem = "/".join(([base] if base else []) + (rest.split(".") if rest else []))
+        init = f"{stem}/__init__.py" if stem else "__init__.py"
+        return (display_of.get(_normal(stem + ".py")) if rest else None) or display_of.get(_normal(init))
+    found = by_module.get(rest, [])
+    return found[0] if len(found) == 1 else None
+
+
+def follow_imports(results: dict[str, FileResult], files: list[tuple[str, str]], settings: Settings,
+                   cache: dict | None, named: list[str]) -> bool:
+    """Re-lint the modules whose constants other linted modules send to a model.
+
+    A call site whose text is a name imported from another module of the
+    project (``from .prompts import GUIDE``) makes ``GUIDE`` a prompt of that
+    module (found by ``flow``) whatever its name says. Each such module is
+    linted again with those names as hints, the result replacing its first one
+    in ``results`` (keyed by display path); it is cached under its content, its
+    hints and the settings (``cache``, ``None`` for no cache), so a warm run
+    re-reads nothing. One step: names the re-linted module imports in turn are
+    not followed. Imports are resolved against the files of this run only (a
+    relative import from the importer's package; an absolute one when exactly
+    one linted module has that dotted path). Returns whether ``cache`` changed.
+    """
+    wanted = [(d, r.imports) for d, r in results.items() if r.imports]
+    if not wanted:
+        return False
+    by_module, display_of = _module_files(files)
+    targets: dict[str, set[str]] = {}
+    for display, imports in wanted:
+        for module, name in imports:
+            target = _resolve_import(display, module, by_module, display_of)
+            if target is not None and target != display and target in results:
+                targets.setdefault(target, set()).add(name)
+    changed = False
+    for target, names in sorted(targets.items()):
+        old = results[target]
+        have = {p["id"].split("::", 1)[-1] for p in old.prompts}
+        need = sorted(n for n in names if n not in have)
+        if old.error is not None or not need:
+            continue
+        text, _ = read_source(target)
+        if text is None:
+            continue
+        hazards = in_test_folder(target, named, settings)
+        key = hashlib.blake2b(f"{target}\0python\0{hazards}\0hints {' '.join(need)}\0".encode()
+                              + text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            results[target] = unpack_result(hit)
+            continue
+        new = lint_text(target, text, settings, "python", hazards_only=hazards, hints=frozenset(need))
+        results[target] = new
+        if cache is not None and new.error is None and not new.volatile:
+            cache[key] = pack_result(new)
+            changed = True
+    return changed
 
 
 def _tokenizer_error_at_config(settings: Settings, step):  # noqa: ANN001, ANN202

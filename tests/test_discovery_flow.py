@@ -750,3 +750,52 @@ def test_site_names_match_as_fnmatch_does() -> None:
     assert "ask_1" in names and "ask_12" not in names and "Prompt" not in names
     assert _wildcard_fragment("*PromptTemplate") == "PromptTemplate"
     assert _wildcard_fragment("a?[!x]bcd") == "bcd"
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> None:
+    for name, source in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
+
+
+_SENDER = '''
+    from openai import OpenAI
+    from {module} import GUIDE, LIMIT
+
+    client = OpenAI(timeout=30)
+
+    def review(diff):
+        return client.chat.completions.create(model="m", max_tokens=LIMIT, messages=[
+            {{"role": "system", "content": GUIDE}}, {{"role": "user", "content": diff}}])
+'''
+_TEXTS = '''
+    LIMIT = 100
+    GUIDE = """You are a code reviewer. List every bug in the diff as JSON.
+    Stop after the list."""
+    OTHER = "Thanks for the report, we will look at it."
+'''
+
+
+@pytest.mark.parametrize("module", [".texts", "app.texts"])
+def test_constant_imported_from_another_module_is_a_prompt_there(tmp_path: Path, monkeypatch, module: str) -> None:
+    _tree(tmp_path, {"app/__init__.py": "", "app/texts.py": _TEXTS, "app/review.py": _SENDER.format(module=module)})
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(["."])
+    for use_cache in (False, True, True):  # no cache, a cold cache, then answered from it
+        report = lint_paths(["."], settings, use_cache=use_cache)
+        got = {p["id"]: p for r in report.results for p in r.prompts}
+        assert list(got) == ["app/texts.py::GUIDE"], use_cache
+        p = got["app/texts.py::GUIDE"]
+        assert p["found_by"] == "flow" and (p["line"], p["column"]) == (2, 9)
+    assert report.cached == 3
+
+
+def test_import_that_names_no_linted_module_or_several_is_not_followed(tmp_path: Path, monkeypatch) -> None:
+    # ``texts`` is two modules of the run (``a/texts.py`` and ``b/texts.py``): which one is meant is not known.
+    _tree(tmp_path, {"a/texts.py": _TEXTS, "b/texts.py": _TEXTS, "review.py": _SENDER.format(module="texts"),
+                     "other.py": _SENDER.format(module="vendor.texts")})
+    monkeypatch.chdir(tmp_path)
+    report = lint_paths(["."], load_settings(["."]), use_cache=False)
+    assert [p["id"] for r in report.results for p in r.prompts] == []
+    assert {m for r in report.results for m, _ in r.imports} == {"texts", "vendor.texts"}

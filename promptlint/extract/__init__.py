@@ -14,16 +14,19 @@ from .base import Extraction, ParseProblem, kind_for_path
 __all__ = ["Extraction", "ParseProblem", "extract", "kind_for_path"]
 
 
-def extract(path: str, text: str, kind: str, settings, index: LineIndex | None = None) -> Extraction:  # noqa: ANN001
+def extract(path: str, text: str, kind: str, settings, index: LineIndex | None = None,  # noqa: ANN001
+            hints: frozenset[str] = frozenset()) -> Extraction:
     """Run the extractor for ``kind`` on ``text`` (the decoded file) and return
     its :class:`Extraction`. ``path`` is used for prompt ids; ``index`` may be
     passed when the caller already built one. Never raises for bad input:
-    parse failures are :class:`ParseProblem` entries."""
+    parse failures are :class:`ParseProblem` entries. ``hints`` (Python only):
+    module constants another module sends to a model (see
+    :func:`~promptlint.extract.python.extract_python`)."""
     index = index or LineIndex(text)
     if kind == "python":
         from .python import extract_python
 
-        return extract_python(path, text, index, settings)
+        return extract_python(path, text, index, settings, hints)
     if kind == "prompty":
         from .prompty import extract_prompty
 

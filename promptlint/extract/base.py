@@ -60,6 +60,9 @@ class Extraction:
     only_checks: tuple[str, ...] | None = None
     #: LLM calls and client constructions of a Python file (see :class:`CallFact`).
     calls: list[CallFact] = field(default_factory=list)
+    #: ``(module, name)`` of names a Python file imports (``from .prompts import GUIDE``) whose text its prompts
+    #: need: the module as written, one leading dot per relative level (``.prompts``), and the imported name.
+    imported: list[tuple[str, str]] = field(default_factory=list)
 
 
 def kind_for_path(path: str) -> str:

@@ -170,7 +170,8 @@ def _hinted_keyword_arg(text: str, low: str, keyword_arg, hint) -> bool:  # noqa
 _PREFILTERS: dict = {}
 
 
-def extract_python(path: str, text: str, index: LineIndex, settings) -> Extraction:  # noqa: ANN001
+def extract_python(path: str, text: str, index: LineIndex, settings,  # noqa: ANN001
+                   hints: frozenset[str] = frozenset()) -> Extraction:
     """Extract prompts from Python source ``text`` (see module docstring).
 
     A file where :func:`_prefilter` finds no sign of a prompt is not parsed at
@@ -179,13 +180,15 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
     parses only the statements that hold prompt text, so positions, quote
     styles and concatenation pieces come from libcst without walking the whole
     tree. A file that does not parse yields one :class:`ParseProblem` at the
-    parser's position.
+    parser's position. ``hints`` names module constants that another module
+    sends to a model (:func:`promptlint.engine.follow_imports`): each is a
+    prompt when it is text, whatever its name says.
     """
     import ast
     import warnings
 
     result = Extraction(comment_style="hash")
-    if not needs_parse(text, settings, path):
+    if not hints and not needs_parse(text, settings, path):
         return result
     try:
         with warnings.catch_warnings():
@@ -202,10 +205,13 @@ def extract_python(path: str, text: str, index: LineIndex, settings) -> Extracti
     collector = _Collector(text, index, settings)
     collector.collect(tree)
     result.calls = collector.facts
+    builder = _Builder(path, text, index, settings, collector)
+    builder.hints = hints
     try:
-        result.prompts = _Builder(path, text, index, settings, collector).build()
+        result.prompts = builder.build()
     except _SnippetError as exc:
         result.problems.append(ParseProblem(exc.offset, f"libcst cannot parse this statement: {exc}"))
+    result.imported = sorted(builder.imported)
     extra = frozenset(getattr(settings, "cache_decorators", ()))
     if result.prompts and ("cache" in text or "memo" in text or "redis" in text or extra):
         from .caching import may_cache
@@ -656,6 +662,8 @@ class _Collector:
                                                    | set(CLIENT_TIMEOUTS))))
         self.facts: list = []  # CallFact of each LLM request and client construction
         self.imports: dict[str, str] = {}  # name -> module of ``from module import name``
+        #: name bound by ``from module import name [as alias]`` -> (module with one leading dot per level, name)
+        self.import_from: dict[str, tuple[str, str]] = {}
 
     def column(self, line: int, col_bytes: int) -> int:
         """Code-point column of an ``ast`` UTF-8 byte column on 1-based ``line``."""
@@ -723,6 +731,10 @@ class _Collector:
             if isinstance(st, ast.ImportFrom) and st.module:
                 for alias in st.names:
                     self.imports[alias.asname or alias.name] = st.module
+            if isinstance(st, ast.ImportFrom):
+                for alias in st.names:
+                    if alias.name != "*":
+                        self.import_from[alias.asname or alias.name] = ("." * st.level + (st.module or ""), alias.name)
             if isinstance(st, (ast.Assign, ast.AnnAssign)):
                 self._assignment(st, scope, kinds)
             elif isinstance(st, ast.AugAssign) and isinstance(st.op, ast.Add) and isinstance(st.target, ast.Name):
@@ -1048,6 +1060,11 @@ class _Builder:
         self.unbound: set[tuple[tuple[str, ...], str]] = set()
         self._callers: dict[tuple[str, ...], list] = {}
         self._params: dict[int, _Parameters] = {}
+        #: ``(module, name)`` of each name imported from another module that an evaluation reached (see
+        #: :attr:`~promptlint.extract.base.Extraction.imported`); ``hints``: module constants that another module
+        #: of the project sends to a model (taken as prompts whatever their names).
+        self.imported: set[tuple[str, str]] = set()
+        self.hints: frozenset[str] = frozenset()
 
     def snippet_for(self, stmt) -> _Snippet:  # noqa: ANN001
         """The libcst nodes of ``stmt``'s lines (cached): built directly for a
@@ -1221,6 +1238,9 @@ class _Builder:
             param = self.parameter(node.value, scope)
             if param is not None and (a is None or len(a.scope) < len(param[0])):
                 return self._bound(param, depth, const if whole else None, whole)
+            if a is None and node.value in self.col.import_from:
+                self.imported.add(self.col.import_from[node.value])  # its text is in that module
+                return None
             value = self.value_of(a) if a is not None else None
             if value is None or value is node:
                 return None
@@ -1577,9 +1597,12 @@ class _Builder:
             marked = a.line - 1 in self.marked_lines
             if a.name in self.consumed or id(a.stmt) in self.reached and not a.public:
                 continue
-            if not marked and not self._name_matches(name):
+            hinted = not scope and name in self.hints
+            if not marked and not hinted and not self._name_matches(name):
                 continue
-            p = self._assignment_prompt(a, name, marked, "marker" if marked else "name")
+            p = self._assignment_prompt(a, name, marked or hinted,
+                                        "marker" if marked else "flow" if hinted and not self._name_matches(name)
+                                        else "name")
             if p is not None:
                 taken.add(id(a.stmt))
                 prompts.append(p)
