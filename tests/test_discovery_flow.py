@@ -799,3 +799,16 @@ def test_import_that_names_no_linted_module_or_several_is_not_followed(tmp_path:
     report = lint_paths(["."], load_settings(["."]), use_cache=False)
     assert [p["id"] for r in report.results for p in r.prompts] == []
     assert {m for r in report.results for m, _ in r.imports} == {"texts", "vendor.texts"}
+
+
+def test_keywords_of_a_mock_assertion_are_not_prompts(tmp_path: Path) -> None:
+    got = found(tmp_path, "tests/test_browse.py", '''
+        from unittest import mock
+
+        def test_act(tool, run):
+            tool.run(instruction="Click the submit button and wait for the next page to load.")
+            run.assert_called_once_with(instruction="Click the submit button and wait for the next page to load.")
+            run.assert_has_calls([mock.call(instruction="Click the submit button and wait for the next page.")])
+    ''')
+    assert list(got) == ["run.instruction"]
+    assert (got["run.instruction"]["line"], got["run.instruction"]["column"]) == (4, 26)

@@ -1814,7 +1814,7 @@ class _Builder:
         sites = {id(rec.call) for rec in self.col.calls}
         out = []
         for call, stmt, kw, scope in self.col.kwargs:
-            if id(call) in sites:
+            if id(call) in sites or _mock_expectation(call):
                 continue
             import ast
 
@@ -2182,6 +2182,23 @@ def _callee_name(func) -> str | None:  # noqa: ANN001 - a libcst expression
     if isinstance(func, cst.Attribute):
         return func.attr.value
     return func.value if isinstance(func, cst.Name) else None
+
+
+#: ``unittest.mock`` methods whose keyword arguments are the arguments a test expects a call to have had.
+_MOCK_ASSERTS = frozenset({"assert_called_with", "assert_called_once_with", "assert_any_call", "assert_awaited_with",
+                           "assert_awaited_once_with", "assert_any_await"})
+
+
+def _mock_expectation(call) -> bool:  # noqa: ANN001 - an ast Call
+    """Is ``call`` a mock assertion (``run.assert_called_once_with(instruction="…")``)
+    or a ``mock.call(…)`` entry: its keywords restate what a test expects was
+    passed, they send nothing."""
+    import ast
+
+    f = call.func
+    if isinstance(f, ast.Attribute):
+        return f.attr in _MOCK_ASSERTS or (f.attr == "call" and isinstance(f.value, ast.Name) and f.value.id == "mock")
+    return False
 
 
 def _is_static(fdef) -> bool:  # noqa: ANN001
