@@ -5,6 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 import promptlint.checks as checks
+import promptlint.engine as engine
 from promptlint.cli import app
 from promptlint.config import load_settings
 from promptlint.engine import lint_paths
@@ -42,6 +43,24 @@ def test_parallel_equals_serial(tmp_path, monkeypatch) -> None:  # noqa: ANN001
     parallel = lint_paths(["."], s, use_cache=False, jobs=2)
     key = lambda r: [(f.path, f.code, f.span) for f in r.findings]  # noqa: E731
     assert key(serial) == key(parallel) and len(serial.results) == 70
+
+
+def test_pool_started_before_discovery_on_a_cold_run_only(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    _corpus(tmp_path, 5)
+    (tmp_path / "app.py").write_text('SYSTEM_PROMPT = "You are a tutor. Explain each step, then stop."\n')
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(["."])
+    started = []
+    real = engine._early_pool
+    monkeypatch.setattr(engine, "_early_pool", lambda *a: started.append(real(*a)) or started[-1])
+    serial = lint_paths(["."], s, use_cache=False, jobs=1)
+    cold = lint_paths(["."], s, jobs=2)  # no cache yet: the pool starts early and lints even these six files
+    warm = lint_paths(["."], s, jobs=2)
+    named = lint_paths(["app.py"], s, use_cache=False, jobs=2)
+    assert [p is not None for p in started] == [False, True, False, False]
+    key = lambda r: [(f.path, f.code, f.span) for f in r.findings] + [p["id"] for x in r.results for p in x.prompts]  # noqa: E731
+    assert key(cold) == key(serial) == key(warm) and warm.cached == 6 and cold.cached == 0
+    assert [p["id"] for x in named.results for p in x.prompts] == ["app.py::SYSTEM_PROMPT"]
 
 
 def test_internal_error_fails_closed(tmp_path, monkeypatch) -> None:  # noqa: ANN001
