@@ -273,7 +273,9 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
             f = _file_finding(settings, path, d.span, "unused-suppression", codes=codes)
             if f:
                 result.findings.append(f)
-    result.findings.sort(key=lambda f: (f.span.start, f.code))
+    # A constant filled into a template at two markers is judged twice at the same characters: reported once.
+    unique = {(f.code, f.span, f.message, f.prompt_id, f.suppressed): f for f in result.findings}
+    result.findings = sorted(unique.values(), key=lambda f: (f.span.start, f.code))
 
 
 def lint_file(path: str, kind: str, settings: Settings) -> FileResult:
@@ -594,14 +596,15 @@ def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exc
     else:
         for display, kind, text, hazards in todo:
             results[display] = lint_text(display, text, settings, kind, hazards_only=hazards)
-    followed = follow_imports(results, files, settings, cache if use_cache else None, paths)
-    if use_cache and (todo or settled or stats_changed or followed):
+    if use_cache:  # each file's own result, under its own key (before imports re-lint any with hints)
         for display, *_ in todo + settled:
             r = results[display]
             if r.error is None and not r.volatile:
                 cache[keys[display]] = pack_result(r)
             else:
                 stats.pop(display, None)
+    followed = follow_imports(results, files, settings, cache if use_cache else None, paths)
+    if use_cache and (todo or settled or stats_changed or followed):
         _save_cache(cpath, cache)
     _link_files([results[d] for d, _ in files])
     return Report([results[d] for d, _ in files], cached, texts)
@@ -619,7 +622,7 @@ def _module_files(files: list[tuple[str, str]]) -> tuple[dict[str, list[str]], d
             continue
         norm = _normal(display)
         display_of[norm] = display
-        parts = [x for x in norm[:-3].split("/") if x not in ("", ".")]
+        parts = [x for x in norm[:-3].split("/") if x]
         if parts and parts[-1] == "__init__":
             parts.pop()
         for i in range(len(parts)):
@@ -628,7 +631,8 @@ def _module_files(files: list[tuple[str, str]]) -> tuple[dict[str, list[str]], d
 
 
 def _normal(path: str) -> str:
-    return os.path.normpath(path).replace(os.sep, "/")
+    """``path`` absolute and normalised, with ``/``: module paths do not depend on where promptlint runs."""
+    return os.path.abspath(path).replace(os.sep, "/")
 
 
 def _resolve_import(importer: str, module: str, by_module: dict[str, list[str]],
@@ -642,6 +646,8 @@ def _resolve_import(importer: str, module: str, by_module: dict[str, list[str]],
         base = os.path.dirname(_normal(importer))
         for _ in range(level - 1):
             base = os.path.dirname(base)
+            if f"{base}/__init__.py" not in display_of:
+                return None  # above the top package (each level up must reach a package): Python's ImportError
         stem = "/".join(([base] if base else []) + (rest.split(".") if rest else []))
         init = f"{stem}/__init__.py" if stem else "__init__.py"
         return (display_of.get(_normal(stem + ".py")) if rest else None) or display_of.get(_normal(init))

@@ -812,3 +812,92 @@ def test_keywords_of_a_mock_assertion_are_not_prompts(tmp_path: Path) -> None:
     ''')
     assert list(got) == ["run.instruction"]
     assert (got["run.instruction"]["line"], got["run.instruction"]["column"]) == (4, 26)
+
+
+def _ids(report) -> list[str]:  # noqa: ANN001
+    return sorted(p["id"] for r in report.results for p in r.prompts)
+
+
+def test_warm_run_after_the_importer_stops_sending_the_constant(tmp_path: Path, monkeypatch) -> None:
+    # The module re-linted with hints is cached under its hints: its own result stays the plain one.
+    _tree(tmp_path, {"pyproject.toml": "[tool.promptlint]\n", "app/__init__.py": "", "app/texts.py": _TEXTS,
+                     "app/review.py": _SENDER.format(module=".texts"),
+                     "app/other.py": _SENDER.format(module=".texts").replace("GUIDE", "OTHER")})
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(["."])
+    assert _ids(lint_paths(["."], settings)) == ["app/texts.py::GUIDE", "app/texts.py::OTHER"]
+    assert _ids(lint_paths(["."], settings)) == ["app/texts.py::GUIDE", "app/texts.py::OTHER"]  # warm: both kept
+    (tmp_path / "app/review.py").write_text("def review(diff):\n    return diff\n", encoding="utf-8")
+    assert _ids(lint_paths(["."], settings)) == ["app/texts.py::OTHER"]
+    assert _ids(lint_paths(["app/texts.py"], settings)) == []  # alone, no module of the run sends its constants
+
+
+def test_relative_import_above_the_top_package_is_not_followed(tmp_path: Path, monkeypatch) -> None:
+    files = {"texts.py": _TEXTS, "pkg/__init__.py": "", "pkg/sub/__init__.py": "",
+             "pkg/sub/main.py": _SENDER.format(module="...texts")}
+    _tree(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    assert _ids(lint_paths(["."], load_settings(["."]), use_cache=False)) == []
+    (tmp_path / "pkg/sub/main.py").write_text(textwrap.dedent(_SENDER.format(module="pkg.texts")), encoding="utf-8")
+    (tmp_path / "pkg/texts.py").write_text(textwrap.dedent(_TEXTS), encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "pkg")  # an absolute import resolved from inside the package as well
+    assert _ids(lint_paths(["."], load_settings(["."]), use_cache=False)) == ["texts.py::GUIDE"]
+
+
+def test_bound_parameters_locals_of_two_callers_three_fills_and_a_same_named_default(tmp_path: Path) -> None:
+    got = found(tmp_path, "agents.py", '''
+        SYSTEM = "You are the default agent. Answer the question."
+
+        def ask(client, q, SYSTEM=SYSTEM):
+            return client.chat.completions.create(model="m", messages=[
+                {"role": "system", "content": SYSTEM}, {"role": "user", "content": q}])
+
+        def first(client, q):
+            text = "You are the first agent. Answer the question in English."
+            return ask(client, q, text)
+
+        def second(client, q):
+            text = "You are the second agent. Answer the question in German."
+            return ask(client, q, text)
+
+        def third(client, q):
+            return ask(client, q, SYSTEM="You are the override agent. Reply in Spanish.")
+    ''')
+    assert sorted(got) == ["SYSTEM", "ask.SYSTEM", "text", "text@12"]  # a local is named as it is called
+    assert (got["text@12"]["line"], got["ask.SYSTEM"]["line"]) == (12, 16)
+
+
+def test_one_template_filled_three_ways_gives_three_prompts(tmp_path: Path) -> None:
+    got = found(tmp_path, "fill.py", '''
+        TEMPLATE = "You are a careful assistant. @@ Answer the user's question in JSON."
+        A, B, C = "Be brief.", "Be formal.", "Be kind."
+
+        def run(client, which):
+            for extra in (A, B, C):
+                pass
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": TEMPLATE.replace("@@", A)}])
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": TEMPLATE.replace("@@", B)}])
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": TEMPLATE.replace("@@", C)}])
+    ''')
+    assert sorted(got) == ["TEMPLATE", "TEMPLATE@1", "TEMPLATE@1.2"]
+
+
+def test_replace_inside_an_fstring_placeholder_and_twice_the_same_marker(tmp_path: Path) -> None:
+    path = tmp_path / "mpos.py"
+    path.write_text(textwrap.dedent('''
+        RULES = "Answer the question. Call 415-867-5309 if unsure."
+        TEMPLATE = """You are a careful assistant.
+        {{RULES}} Respond in JSON. {{RULES}}"""
+
+        def run(client, q, role):
+            client.chat.completions.create(model="m", messages=[
+                {"role": "system", "content": TEMPLATE.replace("{{RULES}}", RULES)},
+                {"role": "user", "content": f"You are {role}. Answer {q}.".replace("{role}", RULES)}])
+    ''').lstrip("\n"), encoding="utf-8")
+    report = lint_paths([str(path)], load_settings([str(path)]), use_cache=False)
+    phone = [f for f in report.findings if f.name == "personal-data-in-prompt"]
+    assert [(f.span.start.line, f.span.start.column) for f in phone] == [(1, 36)]  # once, at RULES, not twice
+    by_id = {p["id"].split("::")[-1]: p for r in report.results for p in r.prompts}
+    user = next(p for p in by_id.values() if p["messages"] == 2)
+    assert sorted(user["placeholders"]) == ["q", "role"]  # the f-string's {role} is filled before .replace runs
+    assert all(f.fix is None for f in report.findings if f.prompt_id == user["id"])

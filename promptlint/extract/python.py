@@ -1425,7 +1425,9 @@ class _Builder:
         wanted = {n for _, n in self.unbound}
         out: list[Prompt] = []
         seen: set[tuple] = set()
-        for call, stmt, scope in self.callers(fscope)[:_MAX_BOUND_CALLS] or [(None, None, ())]:
+        for call, stmt, scope in self.callers(fscope) or [(None, None, ())]:
+            if len(out) >= _MAX_BOUND_CALLS:
+                break
             c = self.cst_call_in(call, stmt) if call is not None else cst.Call(cst.Name("_"))
             if c is None:
                 continue
@@ -1445,7 +1447,8 @@ class _Builder:
                     binding[(fscope, pname)] = (cst.Name(default.id), fscope[:-1])
             if not binding:
                 continue
-            key = tuple(sorted((k[1], id(v[0]) if not isinstance(v[0], cst.Name) else v[0].value)
+            # (a name passed by two calls of one scope is one value; the same local name in two functions is not)
+            key = tuple(sorted((k[1], (v[1], v[0].value) if isinstance(v[0], cst.Name) else id(v[0]))
                                for k, v in binding.items()))
             if key in seen:
                 continue
@@ -1478,25 +1481,33 @@ class _Builder:
         goes)."""
         inner = self.eval(base, scope, depth + 1, const, whole)
         marker = args[0].value.evaluated_value
-        if inner is None or not isinstance(marker, str) or not marker or marker not in inner.text:
+        if inner is None or not isinstance(marker, str) or marker not in inner.text:
             return inner
+        if not marker:
+            return None  # ``.replace("", x)`` puts x between every two characters: not followed
         value = self.eval(args[1].value, scope, depth + 1, const)
         if value is None:
             return inner
-        pieces, pos = [], 0
         text = inner.text
-        while True:
-            at = text.find(marker, pos)
-            if at == -1:
-                break
-            if at > pos:
-                pieces.append(_keep(inner, [pos <= i < at for i in range(len(text))]))
-            pieces.append(value)
-            pos = at + len(marker)
+        # In an f-string the placeholders are filled before ``.replace`` runs: a marker written inside one is not
+        # there any more (``f"{role}".replace("{role}", X)`` replaces nothing).
+        taken = [(p.start, p.end) for p in inner.placeholders or []] if inner.syntax == "fstring" else []
+        pieces, pos, at = [], 0, text.find(marker)
+        while at != -1:
+            end = at + len(marker)
+            if not any(s < end and at < e for s, e in taken):
+                if at > pos:
+                    pieces.append(_slice(inner, pos, at))
+                pieces.append(value)
+                pos = end
+            at = text.find(marker, end)
+        if not pieces:
+            return inner
         if pos < len(text):
-            pieces.append(_keep(inner, [i >= pos for i in range(len(text))]))
+            pieces.append(_slice(inner, pos, len(text)))
         out = join_messages(pieces, "")
         out.syntax, out.origin, out.role = inner.syntax, inner.origin, inner.role
+        out.encoding = None  # text a later ``.replace`` rewrites: an edit to its literal may not survive it
         self.flow = True
         return out
 
@@ -1621,11 +1632,14 @@ class _Builder:
             unique.append(p)
         prompts = unique
         prompts.sort(key=lambda p: (p.main.source_map.file_start(0) if p.main.text else p.main.anchor))
-        seen: dict[str, int] = {}
+        seen: set[str] = set()
         for p in prompts:
             if p.id in seen:
-                p.id = f"{p.id}@{self.index.position(p.main.anchor).line}"
-            seen[p.id] = 1
+                base = f"{p.id}@{self.index.position(p.main.anchor).line}"
+                p.id, n = base, 2
+                while p.id in seen:  # a third prompt from the same literal (three calls filling one template)
+                    p.id, n = f"{base}.{n}", n + 1
+            seen.add(p.id)
         _link_compositions(prompts)
         return prompts
 
@@ -2122,7 +2136,7 @@ class _Builder:
         if msg is None:
             return []
         msg.role = role
-        if isinstance(node, cst.Name) and (self.parameter(node.value, scope) is None or node.value in self.consumed):
+        if isinstance(node, cst.Name) and self.parameter(node.value, scope) is None:
             msg.origin = msg.origin or node.value  # (a parameter is named by what its caller passed)
         return [msg]
 
@@ -2286,6 +2300,19 @@ def join_messages(msgs: list[Message], sep: str) -> Message:
     return Message("".join(parts), smap, syntax=syntax, pieces=pieces if len(pieces) > 1 else [],
                    placeholders=placeholders if has_f else None, encoding=first.encoding,
                    raw_string=msgs[-1].raw_string, triple_quoted=msgs[-1].triple_quoted, anchor=first.anchor)
+
+
+def _slice(msg: Message, start: int, end: int) -> Message:
+    """Characters ``[start, end)`` of ``msg`` with their map, pieces and
+    placeholders (in time proportional to the slice, unlike :func:`_keep`)."""
+    smap = msg.source_map.select(list(range(start, end)))
+    pieces = [(max(s, start) - start, min(e, end) - start) for s, e in msg.pieces if s < end and e > start]
+    placeholders = None
+    if msg.placeholders is not None:
+        placeholders = [Placeholder(p.name, p.start - start, p.end - start) for p in msg.placeholders
+                        if p.start >= start and p.end <= end]
+    return Message(msg.text[start:end], smap, msg.role, msg.syntax, pieces if len(pieces) > 1 else [], placeholders,
+                   msg.encoding, msg.raw_string, msg.triple_quoted, msg.origin, msg.anchor)
 
 
 def _keep(msg: Message, keep: list[bool]) -> Message:
