@@ -82,7 +82,7 @@ def check(
     fix: bool = typer.Option(False, "--fix", help="Apply safe fixes."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply unsafe fixes (with --fix or --diff)."),
     diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff; write nothing."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Rules to run (codes, prefixes, names; replaces config)."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Rules to run (codes, prefixes, names; replaces the config's select and extend-select)."),
     extend_select: Optional[List[str]] = typer.Option(None, "--extend-select", help="Rules to add to the selection."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rules to turn off."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings."),
@@ -251,6 +251,10 @@ def prompts(
         _fail(str(exc))
         return
     _warn_empty(paths, report)
+    for f in report.findings:  # a file that does not parse may hold prompts this list cannot show
+        if f.name == "parse-error" and not f.suppressed:
+            _err.print(f"promptlint: warning: {f.path}:{f.span.start.line}:{f.span.start.column}: {f.message} "
+                       "(its prompts are not listed)", markup=False)
     # A contract file lints the prompt it names: that prompt is listed once, from the file it lives in.
     own = {p["id"] for r in report.results for p in r.prompts if p["path"] == r.path}
     found, listed = [], set()

@@ -312,7 +312,9 @@ def _build_settings(cfg_path: Path | None, text: str, root: Path, select, extend
                 line, col = key_position(raw, key, 1)
                 raise UsageError(f"unknown rule selector {s!r} in `{key}` (see `promptlint rules`)", str(cfg_path),
                                  line, col)
-    rules = select_rules(ruleset, list(sel), fc.extend_select + list(extend_select or []), fc.ignore + list(ignore or []))
+    # ``--select`` replaces the file's selection, its ``extend-select`` included (as ruff's does); its ``ignore`` stays.
+    extend = (fc.extend_select if select is None else []) + list(extend_select or [])
+    rules = select_rules(ruleset, list(sel), extend, fc.ignore + list(ignore or []))
     try:
         vocab = Vocabulary.from_data(ruleset.vocabulary, fc.labels, fc.cues)
     except KeyError as exc:

@@ -44,6 +44,24 @@ def test_most_specific_selector_wins(tmp_path) -> None:  # noqa: ANN001
     assert [r.name for r in s.rules] == ["missing-task"]
 
 
+def test_command_line_select_replaces_the_files_extend_select(tmp_path) -> None:  # noqa: ANN001
+    _write(tmp_path, 'extend-select = ["PL00"]\nignore = ["PL201"]\n', "promptlint.toml")
+    assert any(r.code.startswith("PL00") for r in load_settings([str(tmp_path)]).rules)
+    s = load_settings([str(tmp_path)], select=["PL2"])
+    codes = {r.code for r in s.rules}
+    assert codes and all(c.startswith("PL2") for c in codes) and "PL201" not in codes  # the file's ignore stays
+    both = load_settings([str(tmp_path)], select=["PL2"], extend_select=["PL001"])
+    assert "PL001" in {r.code for r in both.rules}
+
+
+def test_prompts_names_a_file_that_does_not_parse(tmp_path) -> None:  # noqa: ANN001
+    (tmp_path / "broken.py").write_text('SYSTEM_PROMPT = "You are a tutor."\ndef f(x:\n', encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "promptlint", "prompts", "--no-cache", "broken.py"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0
+    assert "broken.py:2:6: " in out.stderr and "(its prompts are not listed)" in out.stderr
+
+
 def test_per_file_ignores(tmp_path) -> None:  # noqa: ANN001
     _write(tmp_path, '[per-file-ignores]\n"tests/*" = ["PL0"]\n', "promptlint.toml")
     s = load_settings([str(tmp_path)])
