@@ -693,28 +693,50 @@ class _Collector:
     def _interesting_lines(self) -> set[int] | None:
         if any(not f for f in self.site_names.fragments):
             return None  # a call site named only by wildcards (``*``): every expression is looked at
-        return {self.index.position(m.start()).line for m in self._lines_rx().finditer(self.text)}
+        calls, names, lowered = self._lines_rx()
+        text, position = self.text, self.index.position
+        lines = {position(m.start()).line for m in calls.finditer(text)}
+        low = text.lower() if lowered else text
+        if len(low) == len(text):  # (lower-casing may change lengths outside ASCII: then the text itself, any case)
+            lines |= {position(m.start()).line for m in names.finditer(low)}
+        else:
+            lines |= {position(m.start()).line for m in self._lines_rx(slow=True)[1].finditer(text)}
+        at = text.find("%")
+        while at != -1:
+            lines.add(position(at).line)
+            at = text.find("%", at + 1)
+        return lines
 
-    def _lines_rx(self) -> re.Pattern[str]:
-        """The regex of :meth:`_interesting_lines` (cached per settings): calls
-        of the call-site names, ``format``/``append``/``extend`` and tool
-        definitions (case-sensitive: identifiers are), ``%``, and assignments to
-        prompt-named targets (any case). Each alternative starts where an
-        identifier starts, so a long identifier is not rescanned from each of
-        its characters (a third of the time of the unanchored form)."""
+    def _lines_rx(self, slow: bool = False) -> tuple[re.Pattern[str], re.Pattern[str], bool]:
+        """The regexes of :meth:`_interesting_lines` (cached per settings):
+        calls of the call-site names, ``format``/``append``/``extend`` and tool
+        definitions (case-sensitive: identifiers are); and assignments to
+        prompt-named targets, searched in the lower-cased text as literal
+        suffixes (``_prompt =``) when every name pattern is a suffix or a name,
+        else (or ``slow``) with the identifier-and-look-behind regex of
+        :func:`_name_regex`, case-insensitive. Both find a superset of what the
+        collector keeps (they only mark lines worth a look); the literal form
+        takes a third of the time. The flag says whether the names regex wants
+        lower-cased text."""
         key = (tuple(sorted(self.site_names.exact)), tuple(self.site_names.fragments),
-               self.settings.name_patterns)
-        rx = _LINES_RX.get(key)
-        if rx is None:
+               self.settings.name_patterns, slow)
+        found = _LINES_RX.get(key)
+        if found is None:
             names = [re.escape(n) for n in sorted(self.site_names.exact | {"format", "append", "extend"})]
             wild = "".join("|" + f for f in self.site_names.fragments)
-            rx = re.compile(r"(?-i:(?<!\w)(?:" + "|".join(names) + r")\s*\(" + wild + "|" + _TOOL_CALL.pattern
-                            + r")|%|(?<!\w)" + _name_regex(self.settings.name_patterns + _KWARG_NAMES)
-                            + r"[ \t]*=(?!=)", re.I)
+            calls = re.compile(r"\b(?:" + "|".join(names) + r")\s*\(" + wild + "|" + _TOOL_CALL.pattern)
+            patterns = self.settings.name_patterns + _KWARG_NAMES
+            cores = {(p[1:] if p.startswith("*") else p).lower() for p in patterns}
+            if slow or any(ch in c for c in cores for ch in "*?["):
+                named = re.compile(r"(?<!\w)" + _name_regex(patterns) + r"[ \t]*=(?!=)", re.I)
+                found = (calls, named, False)
+            else:
+                literal = "|".join(re.escape(c) for c in sorted(cores, key=len, reverse=True))
+                found = (calls, re.compile("(?:" + literal + r")(?!\w)[ \t]*=(?!=)"), True)
             if len(_LINES_RX) > 16:
                 _LINES_RX.clear()
-            _LINES_RX[key] = rx
-        return rx
+            _LINES_RX[key] = found
+        return found
 
     def _touches(self, node) -> bool:  # noqa: ANN001
         if self._lines is None:
@@ -972,7 +994,7 @@ def _looks_like_message(node) -> bool:  # noqa: ANN001 - an ast expression
     return False
 
 
-_LINES_RX: dict[tuple, re.Pattern[str]] = {}
+_LINES_RX: dict[tuple, tuple[re.Pattern[str], re.Pattern[str], bool]] = {}
 
 
 class _SiteNames:
