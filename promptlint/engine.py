@@ -478,9 +478,13 @@ def lint_paths(paths: list[str], settings: Settings, *, use_cache: bool = True, 
     """Discover files under ``paths`` and lint them all.
 
     Files whose content hash is in the cache for these settings are not
-    re-linted (and files whose size and mtime are unchanged are not re-read). The rest run in ``jobs`` worker processes (default: one per
-    CPU) when there are enough of them to pay for the start-up.
-    ``force_exclude`` applies the folder-walk rules to named files too. Raises
+    re-linted (and files whose size and mtime are unchanged are not re-read).
+    The rest run in ``jobs`` worker processes (default: one per CPU) when
+    there are enough of them to pay for the start-up, or whenever a pool was
+    started before discovery for a run expected to be cold (:func:`_early_pool`).
+    Then modules whose constants others send are linted again with hints
+    (:func:`follow_imports`). ``force_exclude`` applies the folder-walk rules
+    to named files too. Returns a :class:`Report` in discovery order. Raises
     :class:`~promptlint.errors.UsageError` for a path that does not exist.
     """
     budget = bool(settings.tokens_options.get("budget") and any(r.check == "token-budget" for r in settings.rules))
