@@ -553,8 +553,7 @@ def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exc
             continue
         texts[display] = text
         hazards = in_test_folder(display, paths, settings)
-        key = hashlib.blake2b(f"{display}\0{kind}\0{hazards}\0".encode() + text.encode("utf-8", "surrogatepass"),
-                              digest_size=16).hexdigest()
+        key = content_key(display, kind, hazards, text)
         keys[display] = key
         if stamp is not None:
             stats[display] = (*stamp, key)
@@ -607,7 +606,7 @@ def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exc
                 cache[keys[display]] = pack_result(r)
             else:
                 stats.pop(display, None)
-    followed = follow_imports(results, files, settings, cache if use_cache else None, paths)
+    followed = follow_imports(results, files, settings, cache if use_cache else None, paths, texts)
     if use_cache and (todo or settled or stats_changed or followed):
         _save_cache(cpath, cache)
     _link_files([results[d] for d, _ in files])
@@ -659,8 +658,16 @@ def _resolve_import(importer: str, module: str, by_module: dict[str, list[str]],
     return found[0] if len(found) == 1 else None
 
 
+def content_key(display: str, kind: str, hazards: bool, text: str, extra: str = "") -> str:
+    """The result-cache key of one file's text as linted (32 hex digits, BLAKE2b):
+    its display path, extractor kind, whether it is test data, ``extra``
+    (import hints) and its content. The settings are in the cache file's name."""
+    head = f"{display}\0{kind}\0{hazards}\0" + (f"{extra}\0" if extra else "")
+    return hashlib.blake2b(head.encode() + text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def follow_imports(results: dict[str, FileResult], files: list[tuple[str, str]], settings: Settings,
-                   cache: dict | None, named: list[str]) -> bool:
+                   cache: dict | None, named: list[str], texts: dict[str, str] | None = None) -> bool:
     """Re-lint the modules whose constants other linted modules send to a model.
 
     A call site whose text is a name imported from another module of the
@@ -672,8 +679,10 @@ def follow_imports(results: dict[str, FileResult], files: list[tuple[str, str]],
     re-reads nothing. One step: names the re-linted module imports in turn are
     not followed. Imports are resolved against the files of this run only (a
     relative import from the importer's package; an absolute one when exactly
-    one linted module has that dotted path). Returns whether ``cache`` changed.
+    one linted module has that dotted path). ``texts``: the files' contents
+    already read, by display path. Returns whether ``cache`` changed.
     """
+    texts = texts or {}
     wanted = [(d, r.imports) for d, r in results.items() if r.imports]
     if not wanted:
         return False
@@ -691,12 +700,11 @@ def follow_imports(results: dict[str, FileResult], files: list[tuple[str, str]],
         need = sorted(n for n in names if n not in have)
         if old.error is not None or not need:
             continue
-        text, _ = read_source(target)
+        text = texts.get(target) or read_source(target)[0]  # (a file the stat cache answered was not read)
         if text is None:
             continue
         hazards = in_test_folder(target, named, settings)
-        key = hashlib.blake2b(f"{target}\0python\0{hazards}\0hints {' '.join(need)}\0".encode()
-                              + text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        key = content_key(target, "python", hazards, text, f"hints {' '.join(need)}")
         hit = cache.get(key) if cache is not None else None
         if hit is not None:
             results[target] = unpack_result(hit)

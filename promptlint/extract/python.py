@@ -2384,4 +2384,4 @@ def _strip(msg: Message, how: str) -> Message:
     text = msg.text
     lo = len(text) - len(text.lstrip()) if how in ("strip", "lstrip") else 0
     hi = len(text.rstrip()) if how in ("strip", "rstrip") else len(text)
-    return _keep(msg, [lo <= i < hi for i in range(len(text))])
+    return _slice(msg, lo, max(lo, hi))
