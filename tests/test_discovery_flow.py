@@ -743,13 +743,13 @@ def test_wildcard_call_site_is_found_on_a_line_of_its_own(tmp_path: Path) -> Non
 
 
 def test_site_names_match_as_fnmatch_does() -> None:
-    from promptlint.extract.python import _site_names, _wildcard_fragment
+    from promptlint.extract.python import _site_names, _wildcard_run
 
     names = _site_names(("create", "*PromptTemplate", "ask_?"))
     assert "ChatPromptTemplate" in names and "PromptTemplate" in names and "create" in names
     assert "ask_1" in names and "ask_12" not in names and "Prompt" not in names
-    assert _wildcard_fragment("*PromptTemplate") == "PromptTemplate"
-    assert _wildcard_fragment("a?[!x]bcd") == "bcd"
+    assert _wildcard_run("*PromptTemplate") == "PromptTemplate"
+    assert _wildcard_run("a?[!x]bcd") == "bcd"
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> None:
@@ -901,3 +901,54 @@ def test_replace_inside_an_fstring_placeholder_and_twice_the_same_marker(tmp_pat
     user = next(p for p in by_id.values() if p["messages"] == 2)
     assert sorted(user["placeholders"]) == ["q", "role"]  # the f-string's {role} is filled before .replace runs
     assert all(f.fix is None for f in report.findings if f.prompt_id == user["id"])
+
+
+def test_notebook_string_scan_places_sources_as_yaml_composer_does() -> None:
+    from promptlint.extract.notebook import _composed_pieces, _source_pieces
+    from promptlint.extract.structured import _compose_all
+
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {"source": ["x = 1\n"]}, "source": ["x = 1\n"]},
+            {"cell_type": "code", "metadata": {}, "execution_count": 1,
+             "outputs": [{"output_type": "display_data", "data": {"application/json": {"source": ["x = 1\n"]}}}],
+             "source": ["x = 1\n", "P = \"Tab\\there, quote \\\" and caf\u00e9 \u2603\"\n"]},
+            {"cell_type": "code", "metadata": {}, "execution_count": 2, "outputs": [], "source": "y = 2"},
+            {"cell_type": "code", "metadata": {}, "execution_count": 3, "outputs": [], "source": []},
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }
+    for text in (json.dumps(notebook, indent=1), json.dumps(notebook), json.dumps(notebook, ensure_ascii=False)):
+        scanned = _source_pieces(text, json.loads(text))
+        assert scanned == _composed_pieces(_compose_all(text)[0])
+        assert [[v for v, _, _ in cell] for cell in scanned] == [notebook["cells"][1]["source"], ["y = 2"], []]
+        value, start, end = scanned[0][1]
+        assert json.loads(text[start - 1:end]) == value  # from the opening quote's next offset to after the closing one
+    broken = dict(notebook, cells=[{"cell_type": "code", "source": [1, 2]}])
+    assert _source_pieces(json.dumps(broken), broken) is None  # not strings: the composer's way is taken
+
+
+@pytest.mark.parametrize("source", [
+    'client.chat.completions.create (\n  model="m")\nx = AsyncOpenAI(\n)\nrecreate(1)\n',
+    'p = ChatPromptTemplate.from_messages([("system", "Be brief.")])\nq = MyPromptTemplateX\n',
+    't = FunctionTool(fn)\nu = ToolParamSpec (a)\nv = Tools(1)\nw = FunctionDefinition(name="f")\n',
+    'SYSTEM_PROMPT = "Answer."\nif x == prompt: pass\nmy_template  = t\nok = 5 % 3\nname.format(a=1)\n',
+    '# İstanbul: lower-casing changes this text\'s length\nsystem_prompt = "Hi"\nmsgs.append(m)\n',
+])
+def test_marked_lines_are_the_reference_regexes_lines(source: str) -> None:
+    from promptlint.extract.python import _Collector
+    from promptlint.model import LineIndex
+
+    settings = load_settings(["."])
+    collector = _Collector(source, LineIndex(source), settings)
+    calls, names, lowered = collector._lines_rx()
+    position = collector.index.position
+    want = {position(m.start()).line for m in calls.finditer(source)}
+    low = source.lower() if lowered else source
+    if len(low) == len(source):
+        want |= {position(m.start()).line for m in names.finditer(low)}
+    else:
+        want |= {position(m.start()).line for m in collector._lines_rx(slow=True)[1].finditer(source)}
+    want |= {position(i).line for i, ch in enumerate(source) if ch == "%"}
+    got = collector._interesting_lines()
+    assert got == sorted(want) and got  # the str.find scan marks exactly the regexes' lines

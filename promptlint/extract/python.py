@@ -20,6 +20,7 @@ prompt reaches by name (see :meth:`_Builder.eval`).
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import re
 from dataclasses import dataclass
@@ -690,34 +691,84 @@ class _Collector:
         self._lines = self._interesting_lines()
         self._stmts(tree.body, (), (), None)
 
-    def _interesting_lines(self) -> set[int] | None:
+    def _interesting_lines(self) -> list[int] | None:
+        """Sorted numbers (1-based) of the lines worth a look, or ``None`` when
+        every expression must be (a call site named only by wildcards)."""
         if any(not f for f in self.site_names.fragments):
             return None  # a call site named only by wildcards (``*``): every expression is looked at
-        calls, names, lowered = self._lines_rx()
-        text, position = self.text, self.index.position
-        lines = {position(m.start()).line for m in calls.finditer(text)}
+        calls, fragments, cores, lowered = self._line_words()
+        text = self.text
+        starts: list[int] = []
+        word, opens, assigns = _WORD_CHAR.match, _CALL_OPEN.match, _ASSIGN_TAIL.match
+        for name in calls:  # ``name(`` after a non-identifier character
+            size = len(name)
+            i = text.find(name)
+            while i != -1:
+                if (i == 0 or word(text, i - 1) is None) and opens(text, i + size) is not None:
+                    starts.append(i)
+                i = text.find(name, i + size)
+        for piece in fragments:  # the literal run of a wildcard call-site name, anywhere
+            i = text.find(piece)
+            while i != -1:
+                starts.append(i)
+                i = text.find(piece, i + len(piece))
+        for lead, rx in _TOOL_LEADS:  # tool definitions (:data:`_TOOL_CALL`)
+            i = text.find(lead)
+            while i != -1:
+                if rx.match(text, i) is not None:
+                    starts.append(i)
+                i = text.find(lead, i + len(lead))
         low = text.lower() if lowered else text
-        if len(low) == len(text):  # (lower-casing may change lengths outside ASCII: then the text itself, any case)
-            lines |= {position(m.start()).line for m in names.finditer(low)}
+        if lowered and len(low) == len(text):  # (lower-casing may change lengths outside ASCII: then the regex)
+            for core in cores:  # a prompt-named assignment target ends in ``core``: ``…_prompt =``
+                size = len(core)
+                i = low.find(core)
+                while i != -1:
+                    if assigns(low, i + size) is not None:
+                        starts.append(i)
+                    i = low.find(core, i + size)
         else:
-            lines |= {position(m.start()).line for m in self._lines_rx(slow=True)[1].finditer(text)}
+            starts += [m.start() for m in self._lines_rx(slow=True)[1].finditer(text)]
         at = text.find("%")
         while at != -1:
-            lines.add(position(at).line)
+            starts.append(at)
             at = text.find("%", at + 1)
-        return lines
+        line_starts = self.index.line_starts
+        return sorted({bisect.bisect_right(line_starts, i) for i in starts})
+
+    def _line_words(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]:
+        """What :meth:`_interesting_lines` looks for with ``str.find`` (cached per
+        settings; a Python regex alternation of twenty names scans ten times
+        slower): call names, literal runs of wildcard call-site names, and
+        the suffixes of prompt-named assignment targets, lower-cased (the flag;
+        else the case-insensitive regex of :meth:`_lines_rx`)."""
+        key = (tuple(sorted(self.site_names.exact)), tuple(self.site_names.fragments), self.settings.name_patterns)
+        found = _LINE_WORDS.get(key)
+        if found is None:
+            calls = tuple(sorted(self.site_names.exact | {"format", "append", "extend"}))
+            fragments = tuple(self.site_names.runs)
+            patterns = self.settings.name_patterns + _KWARG_NAMES
+            cores = {(p[1:] if p.startswith("*") else p).lower() for p in patterns}
+            literal = not any(ch in c for c in cores for ch in "*?[")
+            found = (calls, fragments, tuple(sorted(cores)) if literal else (), literal)
+            if len(_LINE_WORDS) > 16:
+                _LINE_WORDS.clear()
+            _LINE_WORDS[key] = found
+        return found
 
     def _lines_rx(self, slow: bool = False) -> tuple[re.Pattern[str], re.Pattern[str], bool]:
-        """The regexes of :meth:`_interesting_lines` (cached per settings):
-        calls of the call-site names, ``format``/``append``/``extend`` and tool
-        definitions (case-sensitive: identifiers are); and assignments to
-        prompt-named targets, searched in the lower-cased text as literal
-        suffixes (``_prompt =``) when every name pattern is a suffix or a name,
+        """The regexes that mark the lines of :meth:`_interesting_lines` (cached
+        per settings): calls of the call-site names, ``format``/``append``/
+        ``extend`` and tool definitions (case-sensitive: identifiers are); and
+        assignments to prompt-named targets, as literal suffixes (``_prompt =``)
+        in the lower-cased text when every name pattern is a suffix or a name,
         else (or ``slow``) with the identifier-and-look-behind regex of
         :func:`_name_regex`, case-insensitive. Both find a superset of what the
-        collector keeps (they only mark lines worth a look); the literal form
-        takes a third of the time. The flag says whether the names regex wants
-        lower-cased text."""
+        collector keeps (they only mark lines worth a look). The flag says
+        whether the names regex wants lower-cased text. (The ``str.find`` scan
+        of :meth:`_interesting_lines` marks the same lines, faster; the names
+        regex is its fallback where the name patterns are not plain suffixes,
+        and both are the reference its test compares with.)"""
         key = (tuple(sorted(self.site_names.exact)), tuple(self.site_names.fragments),
                self.settings.name_patterns, slow)
         found = _LINES_RX.get(key)
@@ -739,12 +790,15 @@ class _Collector:
         return found
 
     def _touches(self, node) -> bool:  # noqa: ANN001
-        if self._lines is None:
+        """Does ``node`` span a line of :meth:`_interesting_lines`?"""
+        lines = self._lines
+        if lines is None:
             return True
-        first, last = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        first = getattr(node, "lineno", None)
         if first is None:
             return True
-        return any(n in self._lines for n in range(first, (last or first) + 1))
+        i = bisect.bisect_left(lines, first)
+        return i < len(lines) and lines[i] <= (getattr(node, "end_lineno", None) or first)
 
     def _stmts(self, body, scope: tuple[str, ...], kinds: tuple[str, ...], func) -> None:  # noqa: ANN001
         import ast
@@ -995,6 +1049,14 @@ def _looks_like_message(node) -> bool:  # noqa: ANN001 - an ast expression
 
 
 _LINES_RX: dict[tuple, tuple[re.Pattern[str], re.Pattern[str], bool]] = {}
+_LINE_WORDS: dict[tuple, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]] = {}
+_WORD_CHAR = re.compile(r"\w")
+_CALL_OPEN = re.compile(r"\s*\(")
+_ASSIGN_TAIL = re.compile(r"(?!\w)[ \t]*=(?!=)")
+#: :data:`_TOOL_CALL` as literal leads, each with the regex that confirms a call at it (``FunctionTool`` and
+#: ``ToolParam…`` are found at their ``Tool``, on the same line).
+_TOOL_LEADS = (("Tool", re.compile(r"Tool(?:Param\w*)?(?:\.from_function)?\s*\(")),
+               ("FunctionChunk", _TOOL_CALL), ("FunctionDefinition", _TOOL_CALL))
 
 
 class _SiteNames:
@@ -1006,7 +1068,8 @@ class _SiteNames:
     def __init__(self, names: tuple[str, ...]) -> None:
         self.exact = {n for n in names if not any(ch in n for ch in "*?[")}
         wild = [n for n in names if n not in self.exact]
-        self.fragments = [_wildcard_fragment(n) for n in wild]
+        self.runs = [_wildcard_run(n) for n in wild]
+        self.fragments = [re.escape(r) for r in self.runs]
         self._rx = re.compile("|".join(fnmatch.translate(n) for n in wild)) if wild else None
 
     def __contains__(self, item: object) -> bool:
@@ -1019,13 +1082,13 @@ def _site_names(names: tuple[str, ...]) -> _SiteNames:
     return _SiteNames(names)
 
 
-def _wildcard_fragment(pattern: str) -> str:
-    """A regex piece that finds where an fnmatch name pattern may be called in
-    source text: its longest literal run (``PromptTemplate`` of
-    ``*PromptTemplate``), escaped. It finds a superset of the calls (it only
-    marks lines worth a closer look) and needs no backtracking over ``\\w*``."""
+def _wildcard_run(pattern: str) -> str:
+    """The longest literal run of an fnmatch name pattern (``PromptTemplate`` of
+    ``*PromptTemplate``): where it occurs in source text, the pattern may be
+    called. It finds a superset of the calls (it only marks lines worth a
+    closer look) and needs no backtracking over ``\\w*``."""
     runs = re.split(r"\*|\?|\[[^\]]*\]", pattern)
-    return re.escape(max(runs, key=len))
+    return max(runs, key=len)
 
 
 def _tool_class(func) -> bool:  # noqa: ANN001
