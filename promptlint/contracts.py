@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import UsageError, load_yaml, schema_error_message, yaml_node_at
+from .extract.base import yaml_data
 
 
 class _Strict(BaseModel):
@@ -187,7 +188,7 @@ def _output_schema(c: Contract, base: Path, path: str, lc: LoadedContract) -> di
         f = base / c.output.schema_file
         try:
             raw = f.read_text("utf-8")
-            schema = json.loads(raw) if f.suffix == ".json" else yaml.safe_load(raw)
+            schema = json.loads(raw) if f.suffix == ".json" else yaml_data(raw)
         except (OSError, ValueError, yaml.YAMLError) as exc:
             line, col = lc.position("output", "schema_file")
             raise UsageError(f"cannot read schema_file {c.output.schema_file!r}: {exc}", path, line, col) from None
@@ -340,7 +341,7 @@ def fixture_vars(lc: LoadedContract) -> list[tuple[str, dict]]:
             fp = base / f.file
             try:
                 raw = fp.read_text("utf-8")
-                data = json.loads(raw) if fp.suffix == ".json" else yaml.safe_load(raw)
+                data = json.loads(raw) if fp.suffix == ".json" else yaml_data(raw)
             except (OSError, ValueError, yaml.YAMLError) as exc:
                 line, col = lc.position("fixtures", i, "file")
                 raise UsageError(f"cannot read fixture file {f.file!r}: {exc}", lc.path, line, col) from None

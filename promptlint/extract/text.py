@@ -16,7 +16,7 @@ import yaml
 from ..model import LineIndex, Message, Prompt, SourceMap
 from ..source import FRONT_MATTER
 from ..template import detect_syntax
-from .base import AGENT_FILES, Extraction, ParseProblem
+from .base import AGENT_FILES, Extraction, ParseProblem, yaml_data
 
 _FRONT = FRONT_MATTER
 JINJA_SUFFIXES = (".j2", ".jinja", ".jinja2")
@@ -37,7 +37,7 @@ def split_front_matter(text: str) -> tuple[dict | None, int, ParseProblem | None
         return None, 0, None, ""
     raw = m.group(1)
     try:
-        data = yaml.safe_load(raw) if raw.strip() else {}
+        data = yaml_data(raw) if raw.strip() else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         off = m.start(1)
