@@ -23,8 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import UsageError, load_yaml, schema_error_message, yaml_node_at
-from .extract.base import yaml_data
+from .errors import UsageError, load_yaml, schema_error_message, yaml_data, yaml_node_at
 
 
 class _Strict(BaseModel):

@@ -96,7 +96,7 @@ def _file_finding(settings: Settings, path: str, span: Span, code_name: str, **f
                    path, span, None, None, rule.url, fingerprint_text=fields.get("error", "") or fields.get("codes", ""))
 
 
-def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
+def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex, indexes: dict[str, LineIndex] | None = None) -> dict:
     """The JSON summary of one prompt (``promptlint prompts`` shape): id, path,
     1-based line/column span from its primary message's start to the end of its
     last message written in this file (one message: that message), syntax,
@@ -105,7 +105,9 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
     present, 1-based, the text cut to 80 characters; ``None`` when absent), ``separated``, the
     number of messages, ``composed_of`` / ``composed_into`` (prompt ids), ``found_by`` (why it was taken:
     :attr:`promptlint.model.Prompt.found_by`) and ``statement_line`` (first line of the code
-    statement that builds it; ``None`` for prompt files)."""
+    statement that builds it; ``None`` for prompt files). Evidence written in another file than
+    ``prompt.path`` (text the prompt reads from a file) carries that file as ``path``, with its
+    line and column there (``indexes`` caches those files' line indexes by path)."""
     start = index.position(prompt.main.anchor)
     end = start
     for msg in prompt.messages:  # a conversation's span runs to its last message written in this file
@@ -121,11 +123,15 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
         line, evidence = None, None
         if info.present and info.offsets:
             at = info.label_offset if info.label_offset is not None else info.offsets[0]
-            pos = analysis.source_map.span(index, at, at + 1).start
+            where = analysis.source_map.path_of(at, prompt.path)
+            pos = analysis.source_map.span(index if where == prompt.path else _index_of(where, indexes),
+                                           at, at + 1).start
             line = pos.line
             nl = analysis.text.find("\n", at)
             said = analysis.text[at:nl if nl != -1 else len(analysis.text)].strip()
             evidence = {"line": pos.line, "column": pos.column, "text": said[:80] + ("…" if len(said) > 80 else "")}
+            if where != prompt.path:
+                evidence["path"] = where
         parts[name] = {"present": info.present, "labelled": info.labelled, "line": line, "evidence": evidence}
     return {
         "id": prompt.id, "path": prompt.path, "line": start.line, "column": start.column,
@@ -137,13 +143,28 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex) -> dict:
     }
 
 
+def _index_of(path: str, indexes: dict[str, LineIndex] | None) -> LineIndex:
+    """The line index of file ``path`` as it is on disk (empty when unreadable), kept in ``indexes``."""
+    if indexes is None:
+        indexes = {}
+    if path not in indexes:
+        indexes[path] = LineIndex(read_source(path)[0] or "")
+    return indexes[path]
+
+
 def _prompt_lines(prompt: Prompt, index: LineIndex) -> set[int]:
     lines: set[int] = set()
     ranges = []
     if prompt.extent:
         ranges.append(prompt.extent)
     for m in prompt.messages:
-        if m.text:
+        smap = m.source_map
+        if m.text and any(o is not None and o.path != prompt.path for o in {id(o): o for o in smap.origins}.values()):
+            # Text read from another file: only the characters written in this one count.
+            here = [s for s, o in zip(smap.starts, smap.origins) if o is None or o.path == prompt.path]
+            if here:
+                ranges.append((min(here), max(here)))
+        elif m.text:
             ranges.append((m.source_map.file_start(0), m.source_map.file_end(len(m.text))))
         ranges.append((m.anchor, m.anchor))
     for s, e in ranges:
@@ -194,6 +215,8 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
     rules = settings.rules_for(path)
     extraction = extract(path, text, kind, settings, index, hints)
     result.imports = tuple(extraction.imported)
+    if extraction.reads:
+        result.volatile = True  # its prompts hold text read from other files, which its content key does not
     for problem in extraction.problems:
         pos = index.position(problem.offset)
         f = _file_finding(settings, path, Span(pos, index.position(problem.offset + 1)), "parse-error",
@@ -207,12 +230,12 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
             prompt.cache = None  # a cache in a test module is a stand-in, not a service's cache
         analysis = analyse(prompt, settings.vocabulary)  # type: ignore[arg-type]
         if prompt.path == path:
-            result.prompts.append(summarise(prompt, analysis, index))
+            result.prompts.append(summarise(prompt, analysis, index, others))
             prompt_lines[prompt.id] = _prompt_lines(prompt, index)
         else:  # its offsets belong to its own file: positions use that file's line index
             if prompt.path not in others:
                 others[prompt.path] = LineIndex(read_source(prompt.path)[0] or "")
-            result.prompts.append(summarise(prompt, analysis, others[prompt.path]))
+            result.prompts.append(summarise(prompt, analysis, others[prompt.path], others))
         # A Jinja file that includes others is only part of what the model sees: its contract is not judged alone.
         judged = not hazards_only and analysis.kind == "prompt" and not any(inc[3] for inc in prompt.includes)
         structure = judged and (settings.structure_rules == "all" or len(analysis.labelled_parts) >= 2

@@ -85,3 +85,20 @@ def schema_error_message(error) -> str:  # noqa: ANN001 - jsonschema.ValidationE
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         return f"unknown key{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}" + (f" in `{where}`" if where else "")
     return (f"`{where}`: " if where else "") + err.message
+
+
+def yaml_data(text: str):  # noqa: ANN201 - whatever the document holds
+    """The data of one YAML document (``yaml.safe_load``'s answer), parsed by
+    LibYAML when PyYAML has it (front matter of forty prompty files: 0.29 s in
+    the pure-Python loader). A document LibYAML refuses is loaded again by the
+    pure-Python loader, so an error and its mark are always PyYAML's own.
+    Raises ``yaml.YAMLError`` as ``yaml.safe_load`` does."""
+    import yaml
+
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.load(text, Loader=fast)  # noqa: S506 - a safe loader
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)

@@ -7,6 +7,7 @@ Each test is a small input written for the style it pins; positions are the
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -952,3 +953,92 @@ def test_marked_lines_are_the_reference_regexes_lines(source: str) -> None:
     want |= {position(i).line for i, ch in enumerate(source) if ch == "%"}
     got = collector._interesting_lines()
     assert got == sorted(want) and got  # the str.find scan marks exactly the regexes' lines
+
+
+_READER = '''
+    import os
+    from pathlib import Path
+
+    from openai import OpenAI
+
+    HERE = Path(__file__).resolve().parent
+    SYSTEM = (HERE / "prompts" / "system.md").read_text(encoding="utf-8")
+    client = OpenAI(timeout=30)
+
+    def ask(question):
+        with open(os.path.join(os.path.dirname(__file__), "prompts", "rules.txt")) as fh:
+            rules = fh.read()
+        return client.chat.completions.create(model="m", max_tokens=100, messages=[
+            {"role": "system", "content": SYSTEM + "\\n\\n" + rules},
+            {"role": "user", "content": question}])
+'''
+_SYSTEM_MD = "You are a support agent for Acme.\nAnswer the question from the policy.\n"
+_RULES_TXT = "Reply in JSON with the key answer.\nStop after the JSON. Key: sk-proj-{key}\n"
+
+
+def test_text_files_read_by_constant_paths_are_judged_as_the_model_sees_them(tmp_path: Path, monkeypatch) -> None:
+    key = "a1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuV"
+    _tree(tmp_path, {"app/bot.py": _READER, "app/prompts/system.md": _SYSTEM_MD,
+                     "app/prompts/rules.txt": _RULES_TXT.format(key=key)})
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(["app/bot.py"])
+    (result,) = lint_paths(["app/bot.py"], settings, use_cache=False).results
+    (p,) = [p for p in result.prompts if "::call@" in p["id"]]  # (the user message is the runtime question alone)
+    assert p["found_by"] == "flow" and (p["line"], p["column"]) == (7, 10)  # at the first read, in bot.py
+    assert p["composed_of"] == [os.path.normpath("app/prompts/rules.txt"), os.path.normpath("app/prompts/system.md"),
+                                "app/bot.py::SYSTEM"]  # the files it reads, and the constant that reads one
+    context, output = p["parts"]["context"]["evidence"], p["parts"]["output_contract"]["evidence"]
+    assert (context["path"], context["line"], context["column"]) == ("app/prompts/system.md", 1, 1)
+    assert (output["path"], output["line"], output["column"]) == ("app/prompts/rules.txt", 1, 1)
+    assert p["parts"]["stop_condition"]["evidence"]["path"] == "app/prompts/rules.txt"
+    (secret,) = [f for f in result.findings if f.name == "secret-in-prompt"]
+    assert secret.path == "app/bot.py" and "(in app/prompts/rules.txt:2:27)" in secret.message
+    assert not any(f.fix for f in result.findings)  # nothing is written into a file the prompt only reads
+
+
+@pytest.mark.parametrize("read", [
+    'open(name).read()',  # a runtime path
+    'open(HERE / "system.md", "rb").read()',  # bytes
+    '(HERE / "missing.md").read_text()',  # no such file
+    'open(HERE / "system.md").read(100)',  # part of the file
+])
+def test_reads_that_are_not_a_project_file_as_text_are_not_followed(tmp_path: Path, monkeypatch, read: str) -> None:
+    _tree(tmp_path, {"app/prompts/system.md": _SYSTEM_MD, "app/bot.py": f'''
+        from pathlib import Path
+        HERE = Path(__file__).parent / "prompts"
+
+        def ask(client, name):
+            return client.chat.completions.create(model="m", messages=[{{"role": "system", "content": {read}}}])
+    '''})
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(["app/bot.py"])
+    (result,) = lint_paths(["app/bot.py"], settings, use_cache=False).results
+    assert [p["composed_of"] for p in result.prompts] == []
+
+
+def test_a_changed_file_that_a_prompt_reads_is_never_answered_from_the_cache(tmp_path: Path, monkeypatch) -> None:
+    _tree(tmp_path, {"app/bot.py": _READER, "app/prompts/system.md": _SYSTEM_MD,
+                     "app/prompts/rules.txt": "Reply in JSON.\n"})
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(["app"])
+
+    def stop_found() -> bool:
+        (p,) = [p for r in lint_paths(["app"], settings).results for p in r.prompts if "::call@" in p["id"]]
+        return p["parts"]["stop_condition"]["present"]
+
+    assert stop_found() is False
+    (tmp_path / "app/prompts/rules.txt").write_text("Reply in JSON. Stop after the JSON.\n", encoding="utf-8")
+    assert stop_found() is True  # bot.py is unchanged: its result must not come from the cache
+
+
+def test_prompt_named_constant_read_from_a_file_is_that_files_text(tmp_path: Path, monkeypatch) -> None:
+    _tree(tmp_path, {"pkg/prompts.md": _SYSTEM_MD, "pkg/texts.py": '''
+        from pathlib import Path
+        SYSTEM_PROMPT = Path(__file__).with_name("prompts.md").read_text()
+    '''})
+    monkeypatch.chdir(tmp_path)
+    (result,) = lint_paths(["pkg/texts.py"], load_settings(["pkg/texts.py"]), use_cache=False).results
+    (p,) = result.prompts
+    assert p["id"] == "pkg/texts.py::SYSTEM_PROMPT" and (p["line"], p["column"]) == (2, 17)
+    assert p["parts"]["task"]["evidence"] == {"line": 2, "column": 1, "text": "Answer the question from the policy.",
+                                              "path": "pkg/prompts.md"}

@@ -6,7 +6,10 @@ whether or not promptlint could follow the prompt they send. ``options.check``:
 
 * ``max-tokens``: a request (``chat.completions.create``, ``responses.create``,
   ``messages.create``, ``litellm.completion`` …) or a chat model
-  (``ChatOpenAI(...)``) with no output-token cap;
+  (``ChatOpenAI(...)``) with no output-token cap; not a streamed request
+  (``stream=True``: whoever reads the stream sees each token as it comes and
+  can stop reading) nor a request of a reward model's class (it asks for
+  scores, not open text);
 * ``timeout``: a client (``OpenAI()``, ``Anthropic()``, ``ChatOpenAI()`` …)
   built with no timeout, in a module where no request passes one either; the
   message names the library's default
@@ -43,7 +46,7 @@ def findings(rule, facts: list, index) -> list[tuple[Span, dict]]:  # noqa: ANN0
     if which == "max-tokens":
         for f in facts:
             last = f.name.rsplit(".", 1)[-1]
-            if f.splat or f.keywords & MAX_TOKEN_KEYWORDS:
+            if f.splat or f.keywords & MAX_TOKEN_KEYWORDS or f.streamed or f.scorer:
                 continue
             if f.kind == "call" or last in CAPPED_MODELS:
                 out.append((Span(index.position(f.start), index.position(f.end)), {"call": f.name}))

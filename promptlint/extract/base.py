@@ -33,7 +33,9 @@ class CallFact:
     ``litellm.completion`` …) or ``client`` (``OpenAI()``, ``Anthropic()``,
     ``ChatOpenAI()`` …); ``name`` the dotted callee as written; ``start``/``end``
     the file offsets of the callee; ``keywords`` the keyword-argument names
-    given; ``splat`` is true when ``**kwargs`` may give more.
+    given; ``splat`` is true when ``**kwargs`` may give more. ``streamed`` is
+    true for a request with ``stream=True``; ``scorer`` for one made inside a
+    reward model's class (a class named ``…Reward…``), which asks for scores.
     """
 
     kind: str
@@ -42,6 +44,8 @@ class CallFact:
     end: int
     keywords: frozenset[str]
     splat: bool
+    streamed: bool = False
+    scorer: bool = False
 
 
 @dataclass
@@ -63,6 +67,9 @@ class Extraction:
     #: ``(module, name)`` of names a Python file imports (``from .prompts import GUIDE``) whose text its prompts
     #: need: the module as written, one leading dot per relative level (``.prompts``), and the imported name.
     imported: list[tuple[str, str]] = field(default_factory=list)
+    #: Files (display paths) whose text a Python file's prompts read at run time (``PATH.read_text()``): the
+    #: result depends on them, so it is never answered from the cache by this file's content alone.
+    reads: list[str] = field(default_factory=list)
 
 
 def kind_for_path(path: str) -> str:
@@ -109,19 +116,3 @@ def is_recorded_traffic(head: str) -> bool:
     recorded HTTP traffic (``interactions:`` holding ``request:`` entries)?"""
     return bool(re.search(r"^interactions:[ \t]*$", head[:4096], re.M)) and "request:" in head[:16384]
 
-
-def yaml_data(text: str):  # noqa: ANN201 - whatever the document holds
-    """The data of one YAML document (``yaml.safe_load``'s answer), parsed by
-    LibYAML when PyYAML has it (front matter of forty prompty files: 0.29 s in
-    the pure-Python loader). A document LibYAML refuses is loaded again by the
-    pure-Python loader, so an error and its mark are always PyYAML's own.
-    Raises ``yaml.YAMLError`` as ``yaml.safe_load`` does."""
-    import yaml
-
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
-        try:
-            return yaml.load(text, Loader=fast)  # noqa: S506 - a safe loader
-        except yaml.YAMLError:
-            pass
-    return yaml.safe_load(text)

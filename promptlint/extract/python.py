@@ -216,6 +216,7 @@ def extract_python(path: str, text: str, index: LineIndex, settings,  # noqa: AN
     except _SnippetError as exc:
         result.problems.append(ParseProblem(exc.offset, f"libcst cannot parse this statement: {exc}"))
     result.imported = sorted(builder.imported)
+    result.reads = sorted(builder.reads)
     extra = frozenset(getattr(settings, "cache_decorators", ()))
     if result.prompts and ("cache" in text or "memo" in text or "redis" in text or extra):
         from .caching import may_cache
@@ -365,6 +366,8 @@ def _plainly_no_text(rest: str) -> bool:
     alias = re.fullmatch(r"[A-Za-z_][\w.]*", bare) and bare not in ("None", "True", "False")
     if "+" in code or "%" in code or alias:
         return False  # ``BASE + TAIL`` or an alias: the text may be written in the constants it names
+    if "read_text(" in code or ".read()" in code:
+        return False  # the text is a file's (``(HERE / "system.md").read_text()``)
     return _WORDY_STRING.search(code) is None
 
 
@@ -662,6 +665,8 @@ class _Collector:
         self.imports: dict[str, str] = {}  # name -> module of ``from module import name``
         #: name bound by ``from module import name [as alias]`` -> (module with one leading dot per level, name)
         self.import_from: dict[str, tuple[str, str]] = {}
+        #: (scope, name) bound by ``with EXPR as name`` -> EXPR (an ast expression; the first binding is kept)
+        self.with_items: dict[tuple[tuple[str, ...], str], object] = {}
 
     def column(self, line: int, col_bytes: int) -> int:
         """Code-point column of an ``ast`` UTF-8 byte column on 1-based ``line``."""
@@ -808,6 +813,10 @@ class _Collector:
                 for alias in st.names:
                     if alias.name != "*":
                         self.import_from[alias.asname or alias.name] = ("." * st.level + (st.module or ""), alias.name)
+            if isinstance(st, (ast.With, ast.AsyncWith)):
+                for item in st.items:  # ``with open(PATH) as fh``: what ``fh.read()`` reads
+                    if isinstance(item.optional_vars, ast.Name):
+                        self.with_items.setdefault((tuple(scope), item.optional_vars.id), item.context_expr)
             if isinstance(st, (ast.Assign, ast.AnnAssign)):
                 self._assignment(st, scope, kinds)
             elif isinstance(st, ast.AugAssign) and isinstance(st.op, ast.Add) and isinstance(st.target, ast.Name):
@@ -932,9 +941,12 @@ class _Collector:
 
             start = self.offset(node.func.lineno, node.func.col_offset)
             end = self.offset(node.func.end_lineno, node.func.end_col_offset)
+            streamed = any(k.arg == "stream" and isinstance(k.value, ast.Constant) and k.value.value is True
+                           for k in node.keywords)
+            scorer = any(kind == "class" and "Reward" in name for name, kind in zip(scope, kinds))
             self.facts.append(CallFact("client" if client else "call", callee, start, end,
                                        frozenset(k.arg for k in node.keywords if k.arg),
-                                       any(k.arg is None for k in node.keywords)))
+                                       any(k.arg is None for k in node.keywords), streamed, scorer))
         if site is None:
             return
         target = None
@@ -1147,6 +1159,8 @@ class _Builder:
         #: of the project sends to a model (taken as prompts whatever their names).
         self.imported: set[tuple[str, str]] = set()
         self.hints: frozenset[str] = frozenset()
+        #: Display paths of the files whose text an evaluation read (see :meth:`_read_file`).
+        self.reads: set[str] = set()
 
     def snippet_for(self, stmt) -> _Snippet:  # noqa: ANN001
         """The libcst nodes of ``stmt``'s lines (cached): built directly for a
@@ -1395,6 +1409,8 @@ class _Builder:
                     return inner
                 if attr == "replace" and len(args) == 2 and isinstance(args[0].value, cst.SimpleString):
                     return self._replaced(node.func.value, args, scope, depth, const, whole)
+                if attr in ("read_text", "read") and not args:
+                    return self._file_read(node, scope, const)
                 if attr == "join" and len(args) == 1:
                     items = self.list_items(args[0].value, scope)
                     sep = self.eval(node.func.value, scope, depth + 1, const) if items else None
@@ -1593,6 +1609,128 @@ class _Builder:
         self.flow = True
         return out
 
+    def _file_read(self, call, scope: tuple[str, ...], const: str | None) -> Message | None:  # noqa: ANN001
+        """The text a read of a project file returns, when the file is named by
+        constants: ``PATH.read_text()``, ``open(PATH).read()``,
+        ``PATH.open().read()`` and ``fh.read()`` inside ``with open(PATH) as
+        fh`` (see :meth:`_path_value` for ``PATH``). ``None`` for anything
+        else: a runtime path, a binary or write mode, a read of part of a file.
+        ``const`` is the constant whose assignment holds the read (see :meth:`eval`)."""
+        import ast
+
+        target = call.func.value
+        if call.func.attr.value == "read_text":
+            where = self._as_ast(target)
+        elif isinstance(target, cst.Call):
+            where = _opened(self._as_ast(target))
+        elif isinstance(target, cst.Name):
+            bound = None
+            for i in range(len(scope), -1, -1):
+                bound = self.col.with_items.get((scope[:i], target.value))
+                if bound is not None:
+                    break
+            where = _opened(bound) if isinstance(bound, ast.Call) else None
+        else:
+            where = None
+        path = self._path_value(where, scope) if where is not None else None
+        return self._read_file(path, self.offset(call), const) if path is not None else None
+
+    def _as_ast(self, node):  # noqa: ANN001, ANN202 - a libcst expression -> an ast expression or None
+        import ast
+
+        try:
+            return ast.parse("(" + _CODEGEN.code_for_node(node) + ")", mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+
+    def _path_value(self, node, scope: tuple[str, ...], depth: int = 0) -> str | None:  # noqa: ANN001, C901
+        """The file path that ast expression ``node`` names, when constants name it:
+        string literals, ``__file__`` (this module's path, absolute), module or
+        local constants, ``/`` and ``.parent`` of ``pathlib.Path``,
+        ``Path(…)``/``os.path.join(…)``, ``os.path.dirname``/``abspath``/
+        ``realpath``/``normpath``, ``str(…)``, and the path methods
+        ``resolve()``, ``absolute()``, ``joinpath(…)``, ``with_name(…)``.
+        ``None`` for anything else."""
+        import ast
+        import os
+
+        if depth > 8 or node is None:
+            return None
+        if isinstance(node, ast.Constant):
+            return node.value if isinstance(node.value, str) else None
+        if isinstance(node, ast.JoinedStr):
+            if all(isinstance(v, ast.Constant) and isinstance(v.value, str) for v in node.values):
+                return "".join(v.value for v in node.values)
+            return None
+        if isinstance(node, ast.Name):
+            if node.id == "__file__":
+                return os.path.abspath(self.path)
+            a = self.resolve(node.id, scope)
+            value = getattr(a.stmt, "value", None) if a is not None else None
+            return self._path_value(value, a.scope, depth + 1) if value is not None else None
+        if isinstance(node, ast.Attribute) and node.attr == "parent":
+            inner = self._path_value(node.value, scope, depth + 1)
+            return os.path.dirname(inner) if inner else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            left, right = self._path_value(node.left, scope, depth + 1), self._path_value(node.right, scope, depth + 1)
+            return os.path.join(left, right) if left is not None and right is not None else None
+        if not isinstance(node, ast.Call) or node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            return None
+        args = [self._path_value(a, scope, depth + 1) for a in node.args]
+        if any(a is None for a in args):
+            return None
+        name = _ast_dotted(node.func) or ""
+        if name in _PATH_JOINS and args:
+            return os.path.join(*args)
+        if name in _PATH_SAME and len(args) == 1:
+            return args[0]
+        if name in ("os.path.dirname", "path.dirname") and len(args) == 1:
+            return os.path.dirname(args[0])
+        if isinstance(node.func, ast.Attribute):
+            base = self._path_value(node.func.value, scope, depth + 1)
+            method = node.func.attr
+            if base is None:
+                return None
+            if method in ("resolve", "absolute") and not args:
+                return base
+            if method == "joinpath" and args:
+                return os.path.join(base, *args)
+            if method == "with_name" and len(args) == 1:
+                return os.path.join(os.path.dirname(base), args[0])
+        return None
+
+    def _read_file(self, path: str, anchor: int, const: str | None = None) -> Message | None:
+        """The text of project file ``path`` as one message piece: each character
+        maps to its own offset in that file (its :class:`Provenance` names the
+        file, so a finding in it is reported there), ``encoding`` ``None`` (no
+        fix writes into another file). A relative path is taken from the
+        project root (where the program is usually started). ``None`` for a
+        file that is missing, not a regular file, not UTF-8 text or over
+        512 KB."""
+        import os
+
+        from ..source import read_source
+        from .text import JINJA_SUFFIXES
+
+        if not os.path.isabs(path):
+            path = os.path.join(str(getattr(self.settings, "root", None) or os.getcwd()), path)
+        try:
+            if not os.path.isfile(path) or os.path.getsize(path) > 512 * 1024:
+                return None
+        except OSError:
+            return None
+        text, _ = read_source(path)
+        if text is None:
+            return None
+        display = os.path.relpath(path)
+        if display.startswith(".." + os.sep):
+            display = path
+        origin = Provenance(display, 0, len(text), own=False, constant=const)
+        syntax = "jinja" if os.path.splitext(path)[1].lower() in JINJA_SUFFIXES else "plain"
+        self.reads.add(display)
+        self.flow = True
+        return Message(text, SourceMap.identity(0, len(text), origin), syntax=syntax, encoding=None, anchor=anchor)
+
     def _carrier(self, prompt: Prompt, binding: dict) -> str | None:
         """The parameter of ``binding`` whose argument holds the first character
         of ``prompt``'s main message (``None``: none does)."""
@@ -1734,7 +1872,7 @@ class _Builder:
         templated = bool(_TEMPLATE_NAME.search(name)) and not _EXPECTED_NAME.match(name)
         if _EXPECTED_NAME.match(name) and not marked:
             return None  # ``expected_system_message``: a test's wanted output, compared, never sent
-        if not marked:
+        if not marked and not _reads_a_file(a.stmt.value):  # (a file's text is screened once read, below)
             rough = _ast_text(self.col, a.stmt.value, a.scope)
             if rough is None or not (reads_as_instructions(rough, self.settings.vocabulary)
                                      or (templated and _PLACEHOLDER_LIKE.search(rough))):
@@ -2156,7 +2294,8 @@ class _Builder:
         elif main.origin:
             name = main.origin
         else:
-            start = main.source_map.file_start(0) if main.text else main.anchor
+            local = main.text and main.source_map.path_of(0, self.path) == self.path  # (not a file it reads)
+            start = main.source_map.file_start(0) if local else main.anchor
             name = f"call@{self.index.position(start).line}"
         if declarations is None and main.origin:
             declarations = self._format_declarations(main.origin.rsplit(".", 1)[-1])
@@ -2306,11 +2445,16 @@ def _link_compositions(prompts: list[Prompt]) -> None:
     characters written in constant ``X``'s literal (``BASE + "…"``,
     ``"\\n".join([BASE, …])``) composes the prompt named ``X``.
     A prompt that is only another one under a second name is no composition.
+    A prompt that reads a file of the project composes that file's prompt.
     Sets :attr:`Prompt.composed_of` / :attr:`Prompt.composed_into` (prompt ids)."""
+    import os
+
     by_name = {p.name: p for p in prompts if p.name}
     for p in prompts:
         # (by identity first: a literal's characters share one Provenance, and hashing each is a dataclass hash)
         origins = set({id(o): o for m in p.messages for o in m.source_map.origins if o is not None}.values())
+        for read in sorted({o.path for o in origins if o.path != p.path}):
+            p.composed_of.append(os.path.normpath(read))  # a prompt file it reads (that file's prompt id)
         names = {o.constant for o in origins if not o.own and o.constant}
         if len(names) == 1 and all(o.constant in names for o in origins):
             continue  # ``system_message = LOCAL_SYSTEM_MESSAGE``: an alias of one prompt, not a composition
@@ -2337,6 +2481,54 @@ def _concat_leaves(node) -> list:  # noqa: ANN001
 
 
 _CODEGEN = cst.Module(body=[])
+#: Calls that join path pieces, and calls that return their one argument's path (see :meth:`_Builder._path_value`).
+_PATH_JOINS = frozenset({"Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "os.path.join", "path.join",
+                         "join", "posixpath.join"})
+_PATH_SAME = frozenset({"os.path.abspath", "os.path.realpath", "os.path.normpath", "path.abspath", "path.realpath",
+                        "str", "os.fspath"})
+
+
+def _ast_dotted(node) -> str | None:  # noqa: ANN001 - an ast expression
+    """``a.b.c`` of an ast Name/Attribute chain, else ``None``."""
+    import ast
+
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _reads_a_file(node) -> bool:  # noqa: ANN001 - an ast expression
+    """Is ``node`` a whole-file read, ``….read_text()`` or ``….read()`` (see :meth:`_Builder._file_read`)?"""
+    import ast
+
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args
+            and node.func.attr in ("read_text", "read"))
+
+
+def _opened(call):  # noqa: ANN001, ANN202 - an ast Call -> the path expression it opens for text, or None
+    """The path argument of ``open(PATH[, mode])`` / ``io.open`` / ``PATH.open([mode])``
+    in a text read mode, else ``None``."""
+    import ast
+
+    if not isinstance(call, ast.Call):
+        return None
+    name = _ast_dotted(call.func) or ""
+    if name in ("open", "io.open", "codecs.open"):
+        path, rest = (call.args[0] if call.args else None), call.args[1:]
+    elif isinstance(call.func, ast.Attribute) and call.func.attr == "open":
+        path, rest = call.func.value, call.args
+    else:
+        return None
+    mode = rest[0] if rest else next((k.value for k in call.keywords if k.arg == "mode"), None)
+    if mode is not None and not (isinstance(mode, ast.Constant) and isinstance(mode.value, str)
+                                 and not set(mode.value) & set("bwax+")):
+        return None
+    return path
 
 
 def _all_literals(node) -> bool:  # noqa: ANN001
@@ -2357,7 +2549,9 @@ def join_messages(msgs: list[Message], sep: str) -> Message:
 
     ``sep`` characters are synthesised (mapped to the end of the piece before).
     Syntax: ``fstring`` when any piece is an f-string, else that of the first
-    piece that has one.
+    piece that has one. ``encoding`` is the first piece's, or ``None`` when a
+    piece has none (text read from another file is never rewritten, and
+    neither is a whole that holds it).
     """
     smap = SourceMap()
     parts: list[str] = []
@@ -2380,7 +2574,8 @@ def join_messages(msgs: list[Message], sep: str) -> Message:
     first = msgs[0]
     syntax = "fstring" if has_f else next((m.syntax for m in msgs if m.syntax != "plain"), "plain")
     return Message("".join(parts), smap, syntax=syntax, pieces=pieces if len(pieces) > 1 else [],
-                   placeholders=placeholders if has_f else None, encoding=first.encoding,
+                   placeholders=placeholders if has_f else None,
+                   encoding=None if any(m.encoding is None for m in msgs) else first.encoding,
                    raw_string=msgs[-1].raw_string, triple_quoted=msgs[-1].triple_quoted, anchor=first.anchor)
 
 

@@ -13,10 +13,11 @@ from pathlib import PurePath
 
 import yaml
 
+from ..errors import yaml_data
 from ..model import LineIndex, Message, Prompt, SourceMap
 from ..source import FRONT_MATTER
 from ..template import detect_syntax
-from .base import AGENT_FILES, Extraction, ParseProblem, yaml_data
+from .base import AGENT_FILES, Extraction, ParseProblem
 
 _FRONT = FRONT_MATTER
 JINJA_SUFFIXES = (".j2", ".jinja", ".jinja2")
