@@ -1042,3 +1042,15 @@ def test_prompt_named_constant_read_from_a_file_is_that_files_text(tmp_path: Pat
     assert p["id"] == "pkg/texts.py::SYSTEM_PROMPT" and (p["line"], p["column"]) == (2, 17)
     assert p["parts"]["task"]["evidence"] == {"line": 2, "column": 1, "text": "Answer the question from the policy.",
                                               "path": "pkg/prompts.md"}
+
+
+def test_a_test_function_reading_a_prompt_file_is_no_second_prompt(tmp_path: Path, monkeypatch) -> None:
+    _tree(tmp_path, {"tests/prompts/basic.md": _SYSTEM_MD, "tests/test_bot.py": '''
+        def test_instruction():
+            with open("tests/prompts/basic.md") as f:
+                prompt = f.read()
+            assert render(prompt)
+    '''})
+    monkeypatch.chdir(tmp_path)
+    report = lint_paths(["tests"], load_settings(["tests"]), use_cache=False)
+    assert [p["id"] for r in report.results for p in r.prompts] == [os.path.normpath("tests/prompts/basic.md")]
