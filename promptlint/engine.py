@@ -632,6 +632,7 @@ def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exc
     followed = follow_imports(results, files, settings, cache if use_cache else None, paths, texts)
     if use_cache and (todo or settled or stats_changed or followed):
         _save_cache(cpath, cache)
+    _drop_echoes([results[d] for d, _ in files])
     _link_files([results[d] for d, _ in files])
     return Report([results[d] for d, _ in files], cached, texts)
 
@@ -757,6 +758,21 @@ def _tokenizer_error_at_config(settings: Settings, step):  # noqa: ANN001, ANN20
             text = ""
         line, col = key_position(text, "tokenizer" if settings.tokens_options.get("tokenizer") else "budget", 1)
         raise UsageError(exc.message, str(settings.config_path), line, col) from None
+
+
+def _drop_echoes(results: list[FileResult]) -> None:
+    """A finding about text another file of the run holds (a prompt file a
+    Python prompt reads) is reported once, by that file's own result: the
+    reader's copy, at the same code, line and column there, is dropped (so a
+    suppression written in that file silences both)."""
+    if not any(f.elsewhere for r in results for f in r.findings):
+        return
+    own = {(os.path.normpath(r.path), f.code, f.span.start.line, f.span.start.column)
+           for r in results for f in r.findings if f.elsewhere is None}
+    for r in results:
+        if any(f.elsewhere for f in r.findings):
+            r.findings = [f for f in r.findings if f.elsewhere is None
+                          or (os.path.normpath(f.elsewhere[0]), f.code, f.elsewhere[1], f.elsewhere[2]) not in own]
 
 
 def _link_files(results: list[FileResult]) -> None:

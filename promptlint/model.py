@@ -110,7 +110,9 @@ class Finding:
     directory given there). ``prompt_id`` is ``path::NAME`` for named code
     prompts, ``path::call@LINE`` for unnamed call-site literals and ``path`` for
     whole-file prompts; it is ``None`` for file-level findings such as
-    ``parse-error``.
+    ``parse-error``. ``elsewhere`` is ``(path, line, column)`` (1-based) of a
+    finding about text written in another file (what its message names after
+    "in"), ``None`` otherwise; it is not kept in the cache.
     """
 
     code: str
@@ -125,6 +127,7 @@ class Finding:
     fingerprint_text: str = ""
     suppressed: bool = False
     suppression_reason: str | None = None
+    elsewhere: tuple[str, int, int] | None = None
 
 
 @dataclass(frozen=True)

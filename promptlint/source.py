@@ -48,6 +48,8 @@ def read_source(path: str) -> tuple[str | None, str | None]:
             raw = fh.read()
     except OSError as exc:
         return None, f"cannot read file: {exc.strerror or exc}"
+    if raw is None:  # a non-blocking read with nothing to give (a kernel file such as /proc/kmsg)
+        return None, "cannot read file: no data without blocking"
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     try:
         return raw[bom:].decode("utf-8"), None

@@ -1054,3 +1054,87 @@ def test_a_test_function_reading_a_prompt_file_is_no_second_prompt(tmp_path: Pat
     monkeypatch.chdir(tmp_path)
     report = lint_paths(["tests"], load_settings(["tests"]), use_cache=False)
     assert [p["id"] for r in report.results for p in r.prompts] == [os.path.normpath("tests/prompts/basic.md")]
+
+
+_KEY = "sk-proj-a1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuV"
+
+
+def _read_findings(tmp_path: Path, files: dict[str, str], target: str, use_cache: bool = False) -> list:
+    _tree(tmp_path, files)
+    settings = load_settings([target])
+    return [f for r in lint_paths([target], settings, use_cache=use_cache).results for f in r.findings
+            if f.name == "secret-in-prompt"]
+
+
+def test_file_read_edges_read_what_python_would_read(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    files = {"data/p.txt": "You are a bot.\n", "data/q.txt": f"Answer briefly.\nKey {_KEY}\n",
+             "top.txt": f"Top {_KEY}\n", "app.py": '''
+        from pathlib import Path
+
+        def b(client):
+            with open("data/p.txt") as fh:
+                pass
+            with open("data/q.txt") as fh:
+                t = fh.read()
+            return client.chat.completions.create(model="m", messages=[{"role": "system", "content": t}])
+
+        def c(client):
+            return client.chat.completions.create(model="m", messages=[
+                {"role": "system", "content": (Path("data/").parent / "top.txt").read_text()}])
+    '''}
+    found = _read_findings(tmp_path, files, "app.py")
+    # the second ``with`` binds ``fh`` for the read (q.txt), and ``Path("data/").parent`` is the root (top.txt)
+    assert sorted(f.message.rsplit("(in ", 1)[1] for f in found) == ["data/q.txt:2:5)", "top.txt:1:5)"]
+    assert [(f.span.start.line, f.span.start.column) for f in found] == [(7, 13), (12, 39)]  # at each read
+
+
+def test_files_outside_the_project_are_never_read(tmp_path: Path, monkeypatch) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text(f"Leaked {_KEY}\n", encoding="utf-8")
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "link.txt").symlink_to(outside)
+    monkeypatch.chdir(tmp_path / "proj")
+    source = f'''
+        from pathlib import Path
+        A_PROMPT = Path("{outside}").read_text()
+        B_PROMPT = open("../outside.txt").read()
+        C_PROMPT = Path("link.txt").read_text()
+    '''
+    assert _read_findings(tmp_path / "proj", {"app.py": source}, "app.py") == []
+
+
+def test_a_file_read_that_failed_is_read_again_once_the_file_is_there(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = '''
+        from pathlib import Path
+        SYSTEM_PROMPT = (Path(__file__).parent / "s.txt").read_text().format(name="Acme").strip()
+    '''
+    assert _read_findings(tmp_path, {"app.py": source}, "app.py", use_cache=True) == []
+    (tmp_path / "s.txt").write_text(f"You are {{name}}'s bot. Key {_KEY}\n", encoding="utf-8")
+    (found,) = _read_findings(tmp_path, {"app.py": source}, "app.py", use_cache=True)
+    assert found.message.endswith("(in s.txt:1:27)")
+
+
+def test_notebook_reading_a_file_keeps_that_files_positions(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sys.txt").write_text("".join(f"Rule {i}: answer in one sentence.\n" for i in range(1, 40))
+                                      + f"Key {_KEY}\n",
+                                      encoding="utf-8")
+    notebook = {"cells": [
+        {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [],
+         "source": ["from pathlib import Path\n", "SYSTEM_PROMPT = Path(\"sys.txt\").read_text()\n"]}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "nb.ipynb").write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    (found,) = _read_findings(tmp_path, {}, "nb.ipynb")
+    assert found.message.endswith("(in sys.txt:40:5)")
+
+
+def test_a_finding_in_a_read_prompt_file_is_reported_once_by_that_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    files = {"app/bot.py": _READER, "app/prompts/system.md": _SYSTEM_MD,
+             "app/prompts/rules.txt": _RULES_TXT.format(key="a1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuV")}
+    both = _read_findings(tmp_path, files, "app")  # the folder: rules.txt is a prompt file of the run
+    assert [(f.path, f.span.start.line, f.span.start.column) for f in both] == [("app/prompts/rules.txt", 2, 27)]
+    alone = _read_findings(tmp_path, files, "app/bot.py")  # only the reader: it reports what it reads
+    assert [(f.path, f.elsewhere) for f in alone] == [("app/bot.py", ("app/prompts/rules.txt", 2, 27))]

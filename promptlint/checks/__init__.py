@@ -129,11 +129,16 @@ class CheckContext:
     def anchor_span(self) -> Span:
         """Where a finding about another file's text lands in the linted file:
         the key of the prompt's contract when the contract is written here,
+        the start of a code prompt written here (text it reads from a file),
         else the file's first character."""
-        lc = self.analysis.prompt.contract
+        prompt = self.analysis.prompt
+        lc = prompt.contract
         if lc is not None and self.is_local(getattr(lc, "path", "")):
             line, col = lc.position()
             return Span(Position(line, col), Position(line, col + 1))
+        if prompt.origin == "code" and self.is_local(prompt.path):
+            at = self.index.position(prompt.main.anchor)
+            return Span(at, at)
         return Span(Position(1, 1), Position(1, 1))
 
     def emit(self, start: int, end: int, *, fix: Fix | None = None, span: Span | None = None,
@@ -156,7 +161,9 @@ class CheckContext:
             where = self.text_span(start, end)
         else:
             where_file, where = span_file or self.path, span
+        elsewhere = None
         if not self.is_local(where_file):
+            elsewhere = (where_file, where.start.line, where.start.column)
             message += f" (in {where_file}:{where.start.line}:{where.start.column})"
             where, fix = self.anchor_span(), None
         finding = Finding(
@@ -170,6 +177,7 @@ class CheckContext:
             fix=fix if (fix is None or self.rule.fix != "none") else None,
             url=self.rule.url,
             fingerprint_text=fingerprint if fingerprint is not None else " ".join(self.analysis.text[start:end].split()),
+            elsewhere=elsewhere,
         )
         self.findings.append(finding)
         return finding

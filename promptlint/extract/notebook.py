@@ -68,10 +68,14 @@ def extract_notebook(path: str, text: str, index: LineIndex, settings) -> Extrac
             origins = {}
             for o in msg.source_map.origins:
                 if o is not None and id(o) not in origins:
-                    origins[id(o)] = replace(o, start=at(o.start), end=at(max(o.start, o.end - 1)) + 1)
-            msg.source_map = SourceMap([at(x) for x in msg.source_map.starts],
-                                       [at(max(0, x - 1)) + 1 for x in msg.source_map.ends],
-                                       [origins.get(id(o)) if o is not None else None for o in msg.source_map.origins])
+                    # (text a cell reads from another file keeps that file's offsets)
+                    origins[id(o)] = o if o.path != path else replace(o, start=at(o.start),
+                                                                       end=at(max(o.start, o.end - 1)) + 1)
+            smap = msg.source_map
+            here = [o is None or o.path == path for o in smap.origins]
+            msg.source_map = SourceMap([at(x) if h else x for x, h in zip(smap.starts, here)],
+                                       [at(max(0, x - 1)) + 1 if h else x for x, h in zip(smap.ends, here)],
+                                       [origins.get(id(o)) if o is not None else None for o in smap.origins])
             msg.anchor = at(msg.anchor)
             msg.literal_span = None
             msg.encoding = None  # never rewritten (see module docstring)

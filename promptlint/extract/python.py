@@ -665,8 +665,8 @@ class _Collector:
         self.imports: dict[str, str] = {}  # name -> module of ``from module import name``
         #: name bound by ``from module import name [as alias]`` -> (module with one leading dot per level, name)
         self.import_from: dict[str, tuple[str, str]] = {}
-        #: (scope, name) bound by ``with EXPR as name`` -> EXPR (an ast expression; the first binding is kept)
-        self.with_items: dict[tuple[tuple[str, ...], str], object] = {}
+        #: (scope, name) bound by ``with EXPR as name`` -> ``(line, EXPR)`` of each such ``with``, in file order
+        self.with_items: dict[tuple[tuple[str, ...], str], list[tuple[int, object]]] = {}
 
     def column(self, line: int, col_bytes: int) -> int:
         """Code-point column of an ``ast`` UTF-8 byte column on 1-based ``line``."""
@@ -816,7 +816,8 @@ class _Collector:
             if isinstance(st, (ast.With, ast.AsyncWith)):
                 for item in st.items:  # ``with open(PATH) as fh``: what ``fh.read()`` reads
                     if isinstance(item.optional_vars, ast.Name):
-                        self.with_items.setdefault((tuple(scope), item.optional_vars.id), item.context_expr)
+                        self.with_items.setdefault((tuple(scope), item.optional_vars.id), []).append(
+                            (st.lineno, item.context_expr))
             if isinstance(st, (ast.Assign, ast.AnnAssign)):
                 self._assignment(st, scope, kinds)
             elif isinstance(st, ast.AugAssign) and isinstance(st.op, ast.Add) and isinstance(st.target, ast.Name):
@@ -1630,9 +1631,11 @@ class _Builder:
             where = _opened(self._as_ast(target))
         elif isinstance(target, cst.Name):
             bound = None
+            line = self.index.position(self.offset(call)).line
             for i in range(len(scope), -1, -1):
-                bound = self.col.with_items.get((scope[:i], target.value))
-                if bound is not None:
+                withs = self.col.with_items.get((scope[:i], target.value))
+                if withs:  # the last ``with … as name`` that starts at or above the read
+                    bound = next((expr for at, expr in reversed(withs) if at <= line), None)
                     break
             where = _opened(bound) if isinstance(bound, ast.Call) else None
         else:
@@ -1675,7 +1678,7 @@ class _Builder:
             return self._path_value(value, a.scope, depth + 1) if value is not None else None
         if isinstance(node, ast.Attribute) and node.attr == "parent":
             inner = self._path_value(node.value, scope, depth + 1)
-            return os.path.dirname(inner) if inner else None
+            return os.path.dirname(os.path.normpath(inner)) if inner else None  # (``Path("a/").parent`` is ``.``)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
             left, right = self._path_value(node.left, scope, depth + 1), self._path_value(node.right, scope, depth + 1)
             return os.path.join(left, right) if left is not None and right is not None else None
@@ -1710,29 +1713,36 @@ class _Builder:
         file, so a finding in it is reported there), ``encoding`` ``None`` (no
         fix writes into another file). A relative path is taken from the
         project root (where the program is usually started). ``None`` for a
-        file that is missing, not a regular file, not UTF-8 text or over
-        512 KB."""
+        file outside the project root (after symbolic links), missing, empty,
+        not a regular file, not UTF-8 text or over :data:`_READ_LIMIT`."""
         import os
 
         from ..source import read_source
         from .text import JINJA_SUFFIXES
 
-        if not os.path.isabs(path):
-            path = os.path.join(str(getattr(self.settings, "root", None) or os.getcwd()), path)
+        root = os.path.realpath(str(getattr(self.settings, "root", None) or os.getcwd()))
+        path = os.path.normpath(os.path.join(root, path))  # (an absolute path stays as it is)
+        real = os.path.realpath(path)
         try:
-            if not os.path.isfile(path) or os.path.getsize(path) > 512 * 1024:
-                return None
-        except OSError:
-            return None
-        text, _ = read_source(path)
-        if text is None:
-            return None
+            inside = os.path.commonpath([real, root]) == root
+        except ValueError:  # another drive
+            inside = False
+        if not inside:
+            return None  # outside the project (``/etc/passwd``, ``../../x``, a link out of it): never read
         display = os.path.relpath(path)
         if display.startswith(".." + os.sep):
             display = path
+        self.reads.add(display)  # read or not, the result depends on it (a file that appears later must count)
+        try:
+            if not os.path.isfile(real) or os.path.getsize(real) > _READ_LIMIT:
+                return None
+        except OSError:
+            return None
+        text, _ = read_source(real)
+        if not text:
+            return None
         origin = Provenance(display, 0, len(text), own=False, constant=const)
         syntax = "jinja" if os.path.splitext(path)[1].lower() in JINJA_SUFFIXES else "plain"
-        self.reads.add(display)
         self.flow = True
         return Message(text, SourceMap.identity(0, len(text), origin), syntax=syntax, encoding=None, anchor=anchor)
 
@@ -2486,6 +2496,8 @@ def _concat_leaves(node) -> list:  # noqa: ANN001
 
 
 _CODEGEN = cst.Module(body=[])
+#: Largest file a prompt's read is followed into (64 KiB: prompt files are far smaller; larger text is data).
+_READ_LIMIT = 64 * 1024
 #: Calls that join path pieces, and calls that return their one argument's path (see :meth:`_Builder._path_value`).
 _PATH_JOINS = frozenset({"Path", "pathlib.Path", "PurePath", "pathlib.PurePath", "os.path.join", "path.join",
                          "join", "posixpath.join"})
@@ -2508,11 +2520,12 @@ def _ast_dotted(node) -> str | None:  # noqa: ANN001 - an ast expression
 
 
 def _reads_a_file(node) -> bool:  # noqa: ANN001 - an ast expression
-    """Is ``node`` a whole-file read, ``….read_text()`` or ``….read()`` (see :meth:`_Builder._file_read`)?"""
+    """Does ``node`` hold a whole-file read, ``….read_text()`` or ``….read()``
+    (see :meth:`_Builder._file_read`), maybe formatted, stripped or joined?"""
     import ast
 
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args
-            and node.func.attr in ("read_text", "read"))
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and not n.args
+               and n.func.attr in ("read_text", "read") for n in ast.walk(node))
 
 
 def _opened(call):  # noqa: ANN001, ANN202 - an ast Call -> the path expression it opens for text, or None
