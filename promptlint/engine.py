@@ -159,7 +159,8 @@ def _prompt_lines(prompt: Prompt, index: LineIndex) -> set[int]:
         ranges.append(prompt.extent)
     for m in prompt.messages:
         smap = m.source_map
-        if m.text and any(o is not None and o.path != prompt.path for o in {id(o): o for o in smap.origins}.values()):
+        unique = dict(zip(map(id, smap.origins), smap.origins)).values()  # (one record per literal: C-speed dedupe)
+        if m.text and any(o is not None and o.path != prompt.path for o in unique):
             # Text read from another file: only the characters written in this one count.
             here = [s for s, o in zip(smap.starts, smap.origins) if o is None or o.path == prompt.path]
             if here:

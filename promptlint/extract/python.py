@@ -2467,7 +2467,10 @@ def _link_compositions(prompts: list[Prompt]) -> None:
     by_name = {p.name: p for p in prompts if p.name}
     for p in prompts:
         # (by identity first: a literal's characters share one Provenance, and hashing each is a dataclass hash)
-        origins = set({id(o): o for m in p.messages for o in m.source_map.origins if o is not None}.values())
+        unique: dict[int, Provenance | None] = {}
+        for m in p.messages:
+            unique.update(zip(map(id, m.source_map.origins), m.source_map.origins))
+        origins = {o for o in unique.values() if o is not None}
         for read in sorted({o.path for o in origins if o.path != p.path}):
             p.composed_of.append(os.path.normpath(read))  # a prompt file it reads (that file's prompt id)
         names = {o.constant for o in origins if not o.own and o.constant}
