@@ -375,6 +375,9 @@ def _work(batch: list[tuple[str, str, str, bool]]) -> list[FileResult]:
     return [lint_text(path, text, _WORKER_SETTINGS, kind, hazards_only=h) for path, kind, text, h in batch]
 
 
+#: File kinds whose linting loads the contract models (:mod:`promptlint.contracts`).
+_CONTRACT_KINDS = frozenset({"prompty", "contract"})
+
 #: Folder names whose files are test data by default (see :func:`in_test_folder`).
 TEST_FOLDERS = frozenset({"test", "tests", "testing", "__tests__", "fixtures", "testdata", "test_data"})
 
@@ -608,9 +611,14 @@ def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exc
     if not serial:
         # Longest files first, in small batches: the workers finish together instead of one waiting on a
         # last batch of big files (results are keyed by path, so the order is free).
+        # Prompty and contract files go to one worker in one batch, first: only that worker then imports the
+        # contract models and the schema validator (pydantic and jsonschema, 0.34 s per process).
+        contracts = [item for item in todo if item[1] in _CONTRACT_KINDS]
+        todo = [item for item in todo if item[1] not in _CONTRACT_KINDS]
         todo.sort(key=lambda item: -len(item[2]))
         size = max(4, len(todo) // (workers * 32))
-        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+        batches = ([contracts] if contracts else []) + [todo[i:i + size] for i in range(0, len(todo), size)]
+        todo = contracts + todo
         if pool is None:
             _warm_up(settings, {kind for _, kind, _, _ in todo})
             from concurrent.futures import ProcessPoolExecutor

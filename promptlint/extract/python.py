@@ -105,9 +105,9 @@ def _prefilter(settings):  # noqa: ANN001, ANN202
         literal = bool(keywords) and all(re.fullmatch(r"\w+", k) for k in keywords)
         assign_hint = kwarg_hint = None
         if literal:
-            assign_hint = _hint(_minimal_words(keywords), r"\w*[ \t]*(?::[^=\n]*)?=(?!=)")
-            kwarg_hint = _hint(_minimal_words(keywords | {"instruction", "msgs", "messages"}),
-                               r"""\w*[ \t]*=[ \t]*(?:[rufb]{0,2}["']|\[\s*[rufb]{0,2}["'])""")
+            assign_hint = (_minimal_words(keywords), re.compile(r"\w*[ \t]*(?::[^=\n]*)?=(?!=)"))
+            kwarg_hint = (_minimal_words(keywords | {"instruction", "msgs", "messages"}),
+                          re.compile(r"""\w*[ \t]*=[ \t]*(?:[rufb]{0,2}["']|\[\s*[rufb]{0,2}["'])"""))
         # (a literal that holds another, ``AsyncOpenAI(`` and ``OpenAI(``, adds nothing to "any is in the text")
         found = _PREFILTERS[key] = (_minimal_words(sites), tuple(sorted(keywords)), assign, keyword_arg,
                                     assign_hint, kwarg_hint)
@@ -119,26 +119,26 @@ def _minimal_words(words: set[str]) -> tuple[str, ...]:
     return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
 
 
-def _hint(words: tuple[str, ...], tail: str) -> tuple[re.Pattern[str], ...]:
-    """One regex per hint word: the word, then ``tail`` looked ahead for. A
-    pattern that starts with a literal is scanned for by the regex engine's
-    own substring search, so a word that occurs thousands of times with no
-    ``=`` after it (``promptflow`` in every import of promptflow) costs no
-    Python step per occurrence."""
-    return tuple(re.compile(re.escape(w) + "(?=" + tail + ")") for w in words)
-
-
 def _keyword_hits(low: str, hint) -> list[int]:  # noqa: ANN001
     """Offsets in ``low`` (lower-cased source) where a hint word starts and the
-    hint's tail regex matches right after it, in file order."""
-    hits = [m.start() for rx in hint for m in rx.finditer(low)]
+    hint's tail regex matches right after it, in file order. (``str.find`` and a
+    short match at each: faster than a literal-led regex with a look-ahead per
+    word on every corpus measured.)"""
+    words, tail = hint
+    hits = []
+    for w in words:
+        i = low.find(w)
+        while i != -1:
+            if tail.match(low, i + len(w)):
+                hits.append(i)
+            i = low.find(w, i + 1)
     hits.sort()
     return hits
 
 
 def _hinted_assignments(text: str, low: str, assign, hint):  # noqa: ANN001, ANN202
     """The matches of ``assign`` in ``text``, tried only on lines where ``hint``
-    (:func:`_hint`) finds a name keyword before ``=`` in ``low`` (``text``
+    (``(words, tail)``) finds a name keyword before ``=`` in ``low`` (``text``
     lower-cased, same length); without a hint, every line is tried."""
     if hint is None or len(low) != len(text):
         yield from assign.finditer(text)
