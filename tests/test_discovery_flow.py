@@ -1138,3 +1138,21 @@ def test_a_finding_in_a_read_prompt_file_is_reported_once_by_that_file(tmp_path:
     assert [(f.path, f.span.start.line, f.span.start.column) for f in both] == [("app/prompts/rules.txt", 2, 27)]
     alone = _read_findings(tmp_path, files, "app/bot.py")  # only the reader: it reports what it reads
     assert [(f.path, f.elsewhere) for f in alone] == [("app/bot.py", ("app/prompts/rules.txt", 2, 27))]
+
+
+@pytest.mark.parametrize("importing, name", [("import app.texts as texts", "texts"), ("import app.texts", "app.texts"),
+                                             ("from app import texts", "texts"), ("from . import texts", "texts")])
+def test_constant_read_through_an_imported_module_is_a_prompt_there(tmp_path: Path, monkeypatch, importing: str,
+                                                                    name: str) -> None:
+    sender = f'''
+        {importing}
+
+        def review(client, diff):
+            return client.chat.completions.create(model="m", messages=[
+                {{"role": "system", "content": {name}.GUIDE}}, {{"role": "user", "content": diff}}])
+    '''
+    _tree(tmp_path, {"app/__init__.py": "", "app/texts.py": _TEXTS, "app/review.py": sender})
+    monkeypatch.chdir(tmp_path)
+    report = lint_paths(["."], load_settings(["."]), use_cache=False)
+    got = {p["id"]: p for r in report.results for p in r.prompts}
+    assert list(got) == ["app/texts.py::GUIDE"] and got["app/texts.py::GUIDE"]["found_by"] == "flow"

@@ -665,6 +665,8 @@ class _Collector:
         self.imports: dict[str, str] = {}  # name -> module of ``from module import name``
         #: name bound by ``from module import name [as alias]`` -> (module with one leading dot per level, name)
         self.import_from: dict[str, tuple[str, str]] = {}
+        #: name (or dotted path) bound by ``import module [as name]`` -> the module
+        self.import_module: dict[str, str] = {}
         #: (scope, name) bound by ``with EXPR as name`` -> ``(line, EXPR)`` of each such ``with``, in file order
         self.with_items: dict[tuple[tuple[str, ...], str], list[tuple[int, object]]] = {}
 
@@ -813,6 +815,9 @@ class _Collector:
                 for alias in st.names:
                     if alias.name != "*":
                         self.import_from[alias.asname or alias.name] = ("." * st.level + (st.module or ""), alias.name)
+            if isinstance(st, ast.Import):
+                for alias in st.names:  # ``import app.texts as texts`` / ``import app.texts``: ``….GUIDE`` reads there
+                    self.import_module[alias.asname or alias.name] = alias.name
             if isinstance(st, (ast.With, ast.AsyncWith)):
                 for item in st.items:  # ``with open(PATH) as fh``: what ``fh.read()`` reads
                     if isinstance(item.optional_vars, ast.Name):
@@ -1357,6 +1362,8 @@ class _Builder:
             a = self.attribute(node, scope)
             value = self.value_of(a) if a is not None else None
             if value is None:
+                if a is None:
+                    self._module_attribute(node)
                 return None
             self.reached.add(id(a.stmt))
             msg = self.eval(value, a.scope, depth + 1, const if whole else a.name)
@@ -1609,6 +1616,21 @@ class _Builder:
         out.encoding = None  # text a later ``.replace`` rewrites: an edit to its literal may not survive it
         self.flow = True
         return out
+
+    def _module_attribute(self, node) -> None:  # noqa: ANN001 - a libcst Attribute
+        """``module.NAME`` of an imported module (``import app.texts as texts``,
+        ``import app.texts``, ``from app import texts``): its text is in that
+        module, recorded in :attr:`imported` as ``(module, NAME)`` for
+        :func:`promptlint.engine.follow_imports`."""
+        base = dotted_name(node.value)
+        if base is None:
+            return
+        if base in self.col.import_module:
+            self.imported.add((self.col.import_module[base], node.attr.value))
+        elif base in self.col.import_from:  # ``from app import texts``: ``texts`` may be a module of ``app``
+            package, name = self.col.import_from[base]
+            joined = package + name if package.endswith(".") or not package else package + "." + name
+            self.imported.add((joined, node.attr.value))
 
     def _file_read(self, call, scope: tuple[str, ...], const: str | None) -> Message | None:  # noqa: ANN001
         """The text a read of a project file returns, when the file is named by
