@@ -349,6 +349,9 @@ class Message:
     anchor: int = 0
     literal_span: tuple[int, int] | None = None
     syntax_guessed: bool = False
+    #: The names a ``.format(name=…)`` call applied to this whole message fills (1-based spans of the keywords),
+    #: ``None`` when no such call was followed or it passes positional or ``**`` arguments.
+    declared: list[Declaration] | None = None
 
 
 @dataclass

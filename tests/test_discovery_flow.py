@@ -1156,3 +1156,25 @@ def test_constant_read_through_an_imported_module_is_a_prompt_there(tmp_path: Pa
     report = lint_paths(["."], load_settings(["."]), use_cache=False)
     got = {p["id"]: p for r in report.results for p in r.prompts}
     assert list(got) == ["app/texts.py::GUIDE"] and got["app/texts.py::GUIDE"]["found_by"] == "flow"
+
+
+@pytest.mark.parametrize("build", [
+    'template = SUMMARY_PROMPT\n    prompt = template.format(ticket_text=t, agent=a)',
+    'prompt = (Path(__file__).parent / "summary.md").read_text().format(ticket_text=t, agent=a)',
+])
+def test_format_keywords_declare_a_template_reached_through_a_local_or_a_file(tmp_path: Path, monkeypatch,
+                                                                              build: str) -> None:
+    template = "Task: summarise the ticket for {agent_name}.\nOutput format: three bullet points.\n{ticket_text}\n"
+    (tmp_path / "summary.md").write_text(template, encoding="utf-8")
+    (tmp_path / "app.py").write_text(
+        "from pathlib import Path\n"
+        f'SUMMARY_PROMPT = """{template}"""\n\n'
+        "def run(client, t, a):\n"
+        f"    {build}\n"
+        '    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": prompt}])\n',
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    (result,) = lint_paths(["app.py"], load_settings(["app.py"]), use_cache=False).results
+    got = sorted((f.code, f.message.split("`")[1]) for f in result.findings
+                 if f.code in ("PL202", "PL203"))
+    assert got == [("PL202", "agent_name"), ("PL203", "agent")]  # a KeyError at run time: agent_name is never given

@@ -1414,6 +1414,8 @@ class _Builder:
                     inner = self.eval(node.func.value, scope, depth + 1, const, whole)
                     if inner is not None and inner.syntax == "plain":
                         inner.syntax = "format"
+                    if inner is not None and inner.syntax == "format":
+                        inner.declared = self._format_keywords(node)
                     return inner
                 if attr == "replace" and len(args) == 2 and isinstance(args[0].value, cst.SimpleString):
                     return self._replaced(node.func.value, args, scope, depth, const, whole)
@@ -1615,6 +1617,17 @@ class _Builder:
         out.syntax, out.origin, out.role = inner.syntax, inner.origin, inner.role
         out.encoding = None  # text a later ``.replace`` rewrites: an edit to its literal may not survive it
         self.flow = True
+        return out
+
+    def _format_keywords(self, call) -> list[Declaration] | None:  # noqa: ANN001 - a libcst Call
+        """The names ``TEMPLATE.format(name=…)`` fills, at their keywords; ``None``
+        when it passes positional or ``**`` arguments (what it fills is not known)."""
+        out = []
+        for arg in call.args:
+            if arg.keyword is None:
+                return None
+            s, e = self.offset(arg.keyword), self.offset(arg.keyword, end=True)
+            out.append(Declaration(arg.keyword.value, Span(self.index.position(s), self.index.position(e))))
         return out
 
     def _module_attribute(self, node) -> None:  # noqa: ANN001 - a libcst Attribute
@@ -2336,6 +2349,8 @@ class _Builder:
             name = f"call@{self.index.position(start).line}"
         if declarations is None and main.origin:
             declarations = self._format_declarations(main.origin.rsplit(".", 1)[-1])
+        if declarations is None and main.declared is not None and len(messages) == 1:
+            declarations = main.declared  # ``prompt = template.format(…)`` reached through a local or a file read
         prompt = Prompt(f"{self.path}::{name}", self.path, name, messages, primary=primary,
                         declarations=declarations, origin="code", extent=self.col.extent(rec.call),
                         found_by="flow" if self.flow else "call-site")
