@@ -225,7 +225,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
         if f:
             result.findings.append(f)
     prompt_lines: dict[str, set[int]] = {}
-    others: dict[str, LineIndex] = {}  # line indexes of the files a contract file's prompts live in
+    others: dict[str, LineIndex] = {}  # line indexes of other files: a contract file's prompts, files a prompt reads
     for prompt in extraction.prompts:
         if hazards_only:
             prompt.cache = None  # a cache in a test module is a stand-in, not a service's cache
@@ -234,9 +234,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
             result.prompts.append(summarise(prompt, analysis, index, others))
             prompt_lines[prompt.id] = _prompt_lines(prompt, index)
         else:  # its offsets belong to its own file: positions use that file's line index
-            if prompt.path not in others:
-                others[prompt.path] = LineIndex(read_source(prompt.path)[0] or "")
-            result.prompts.append(summarise(prompt, analysis, others[prompt.path], others))
+            result.prompts.append(summarise(prompt, analysis, _index_of(prompt.path, others), others))
         # A Jinja file that includes others is only part of what the model sees: its contract is not judged alone.
         judged = not hazards_only and analysis.kind == "prompt" and not any(inc[3] for inc in prompt.includes)
         structure = judged and (settings.structure_rules == "all" or len(analysis.labelled_parts) >= 2
