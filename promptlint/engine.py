@@ -362,10 +362,17 @@ def _warm_up(settings: Settings, kinds: set[str]) -> None:
 
 
 def _init_worker(settings: Settings, warm: bool = False) -> None:
+    import gc
+
     global _WORKER_SETTINGS
     _WORKER_SETTINGS = settings
     if warm:  # started before discovery (see :func:`_early_pool`): the kinds to come are not known yet
         _warm_up(settings, set(_WARM_UP))
+    # What a worker holds by now (imported modules, compiled patterns, the settings) lives as long as the
+    # worker: frozen, the cyclic garbage collector stops walking it at each full collection, which the
+    # many short-lived nodes of ``ast`` and libcst trigger (about a tenth of a worker's time on the
+    # lint_speed corpus). ``gc.freeze`` is the standard library's hook for this (Python 3.7+).
+    gc.freeze()
 
 
 def _work(batch: list[tuple[str, str, str, bool]]) -> list[FileResult]:

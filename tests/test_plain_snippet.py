@@ -1,6 +1,7 @@
-"""Statements of string literals only are read without libcst
-(``_PlainSnippet``): their nodes and file offsets must be the ones a libcst
-parse gives, and anything else must fall back to the parse."""
+"""Simple statements of literals, names, calls and containers are read without
+libcst (``_PlainSnippet``, built from CPython's ``ast``): their nodes and file
+offsets must be the ones a libcst parse gives, and anything else must fall back
+to the parse."""
 
 from __future__ import annotations
 
@@ -23,10 +24,28 @@ PLAIN = [
 ]
 FALLBACK = [
     'X = f"Hello {name}"\n',
-    'X = "a" + B\n',
     'X = "a"; Y = "b"\n',
     'X = "a" "b" f"{c}"\n',
+    'X = call(f"{a}")\n',
+    'X = [m for m in ms]\n',
+    'X = xs[1:2]\n',
+    'X = {**base, "role": "user"}\n',
+    'X = lambda: "a"\n',
+    'X[call()] = "a"\n',
+    'X = (a, b)\n',
+    'X = b"bytes" + call()\n',
+]
+#: Statements built from ``ast`` that are not only literals: every node must sit where libcst puts it.
+BUILT = [
+    'X = "a" + B\n',
     'X = call("a")\n',
+    'r = await client.chat.completions.create(\n    model="gpt-4o",  # the model\n'
+    '    messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": q}],\n'
+    '    temperature=0.2, max_tokens=-1, seed=None, stream=True,\n)\n',
+    'def f(msgs, kw):\n    msgs.append({"role": "user", "content": PROMPT % (name)})\n'
+    '    return llm(*msgs, **kw, stop=["\\n"], n=1_000, tag=TAGS["x"], last=msgs[-1], who=self.cfg.name)\n',
+    'x: str = ("You are " +\n     "a bot.")\n',
+    'self.prompt = PromptTemplate(template=T, input_variables=["a", \'b\'], extra=[*xs])\n',
 ]
 
 
@@ -46,8 +65,7 @@ def test_plain_statements_match_the_libcst_parse(src: str) -> None:
     for stmt in stmts:
         plain = _PlainSnippet.build(src, col, stmt)
         if not (isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)):
-            assert plain is None
-            continue
+            continue  # (``return x``: built too, checked by the test below)
         assert plain is not None, ast.dump(stmt)
         parsed = _Snippet(src, index, stmt.lineno, stmt.end_lineno)
         key = (stmt.lineno, col.column(stmt.lineno, stmt.col_offset))
@@ -60,6 +78,53 @@ def test_plain_statements_match_the_libcst_parse(src: str) -> None:
                [(parsed.offset(y), parsed.offset(y, end=True)) for y in lb]
         checked += 1
     assert checked >= 1
+
+
+def _pairs(a, b):  # noqa: ANN001, ANN202 - the nodes of two libcst trees side by side, fields the builder reads
+    import libcst as cst
+
+    yield a, b
+    assert type(a) is type(b), (a, b)
+    for name in ("value", "func", "attr", "keyword", "left", "right", "operator", "expression", "key", "slice"):
+        x, y = getattr(a, name, None), getattr(b, name, None)
+        if isinstance(x, cst.CSTNode) and not isinstance(x, (cst.BaseBinaryOp, cst.BaseUnaryOp)):
+            yield from _pairs(x, y)
+        elif isinstance(x, str) and name == "value":
+            assert x == y
+    for name in ("args", "elements", "slice"):
+        xs, ys = getattr(a, name, None), getattr(b, name, None)
+        if isinstance(xs, (list, tuple)):
+            assert len(xs) == len(ys)
+            for x, y in zip(xs, ys):
+                yield from _pairs(x, y)
+    if isinstance(a, cst.Arg):
+        assert a.star == b.star
+
+
+@pytest.mark.parametrize("src", BUILT)
+def test_built_statements_match_the_libcst_parse(src: str) -> None:
+    index, col, stmts = _parsed(src)
+    tree = ast.parse(src)
+    stmts = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr))]
+    checked = 0
+    for stmt in stmts:
+        plain = _PlainSnippet.build(src, col, stmt)
+        assert plain is not None, ast.dump(stmt)
+        parsed = _Snippet(src, index, stmt.lineno, stmt.end_lineno)
+        calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+        for call in calls:
+            key = (call.func.lineno, col.column(call.func.lineno, call.func.col_offset))
+            a, b = plain.calls[plain.local(*key)], parsed.calls[parsed.local(*key)]
+            for x, y in _pairs(a, b):
+                assert (plain.offset(x), plain.offset(x, end=True)) == (parsed.offset(y), parsed.offset(y, end=True)), x
+                checked += 1
+        if not isinstance(stmt, ast.Expr):
+            key = (stmt.lineno, col.column(stmt.lineno, stmt.col_offset))
+            for x, y in _pairs(plain.statements[plain.local(*key)].value, parsed.statements[parsed.local(*key)].value):
+                assert (plain.offset(x), plain.offset(x, end=True)) == (parsed.offset(y), parsed.offset(y, end=True)), x
+                checked += 1
+        assert len(plain.calls) == len(parsed.calls)
+    assert checked >= 3
 
 
 @pytest.mark.parametrize("src", FALLBACK)

@@ -495,20 +495,25 @@ class _Snippet:
 
 
 class _PlainSnippet:
-    """A statement whose value is only string literals, read without libcst.
+    """A simple statement read without libcst: its libcst nodes are built from
+    CPython's ``ast`` of it and placed by the ``ast`` positions.
 
-    An assignment (``=``, annotated, ``+=``) or ``return`` of one literal or an
-    implicit concatenation of literals (parenthesized or not, comments between),
-    alone on its lines, is most prompt constants; its ``SimpleString`` nodes are
-    built from the literals' source text and placed by a scan of that text, so
-    the statement gets the nodes and file offsets a libcst parse would give
-    (positions are libcst's dearest step). Anything else (an f-string, a name, a
-    call) makes :meth:`build` return ``None`` and the statement is parsed.
+    Most prompt constants are an assignment (``=``, annotated, ``+=``) or
+    ``return`` of one literal or an implicit concatenation of literals
+    (parenthesized or not, comments between); most call sites are a statement
+    of names, attributes, calls, keywords, lists, dicts, numbers, ``await``,
+    ``-``, ``+``/``%`` and simple subscripts. Such a statement, alone on its
+    lines, gets the nodes and file offsets a libcst parse would give (its
+    ``SimpleString`` nodes from the literals' source text, placed by a scan of
+    that text), without libcst's parse and code generation (positions are
+    libcst's dearest step). Anything else (an f-string, a lambda, a
+    comprehension, a slice, a compound statement) makes :meth:`build` return
+    ``None`` and the statement is parsed.
     """
 
-    def __init__(self, key: tuple[int, int], stmt, positions: dict) -> None:  # noqa: ANN001
-        self.statements = {key: stmt}
-        self.calls: dict = {}
+    def __init__(self, statements: dict, calls: dict, positions: dict) -> None:
+        self.statements = statements
+        self.calls = calls
         self.positions = positions
 
     def local(self, line: int, column: int) -> tuple[int, int]:
@@ -525,9 +530,10 @@ class _PlainSnippet:
         import ast
 
         value = getattr(stmt, "value", None)
-        if not (isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return))
-                and isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)) or value is None:
             return None
+        if not all(_plain_target(t) for t in getattr(stmt, "targets", [getattr(stmt, "target", None)]) if t):
+            return None  # (a call or a subscript in a target would be missing from the snippet's calls)
         start = col.offset(stmt.lineno, stmt.col_offset)
         end = col.offset(stmt.end_lineno, stmt.end_col_offset)
         line_start = text.rfind("\n", 0, start) + 1
@@ -535,23 +541,143 @@ class _PlainSnippet:
         tail = text[end:line_end if line_end != -1 else len(text)].strip()
         if text[line_start:start].strip() or (tail and not tail.startswith("#")):
             return None  # another statement shares the line (``a = "x"; b = "y"``)
-        vs = col.offset(value.lineno, value.col_offset)
-        ve = col.offset(value.end_lineno, value.end_col_offset)
-        pieces = _literal_pieces(text, vs, ve)
-        if not pieces:
-            return None
         positions: dict = {}
-        leaves = []
-        for s, e in pieces:
-            node = cst.SimpleString(text[s:e])
-            positions[node] = (s, e)
-            leaves.append(node)
-        node = leaves[-1]
-        for leaf in reversed(leaves[:-1]):  # ``"a" "b" "c"`` nests to the right, as libcst parses it
-            node = cst.ConcatenatedString(left=leaf, right=node)
-            positions[node] = (positions[leaf][0], pieces[-1][1])
+        calls: dict = {}
+        try:
+            node = _AstToCst(text, col, positions, calls).convert(value)
+        except _NotPlain:
+            return None
+        if isinstance(stmt, ast.Expr):
+            return cls({}, calls, positions)
         key = (stmt.lineno, col.column(stmt.lineno, stmt.col_offset))
-        return cls(key, _PlainStatement(node), positions)
+        return cls({key: _PlainStatement(node)}, calls, positions)
+
+
+def _plain_target(node) -> bool:  # noqa: ANN001
+    """An assignment target of names and attributes only (``x``, ``self.x``)."""
+    import ast
+
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+class _NotPlain(Exception):
+    """An ``ast`` node :class:`_AstToCst` does not build: the statement is parsed by libcst."""
+
+
+class _AstToCst:
+    """Builds the libcst nodes of an ``ast`` expression for :class:`_PlainSnippet`,
+    recording each node's ``(start, end)`` file offsets in ``positions`` (libcst's
+    syntactic ranges: parentheses around a node are outside it, as in ``ast``)
+    and each call by its callee's ``(line, column)`` in ``calls``. Raises
+    :class:`_NotPlain` for any node outside the set the class docstring of
+    :class:`_PlainSnippet` names."""
+
+    def __init__(self, text: str, col: "_Collector", positions: dict, calls: dict) -> None:
+        self.text = text
+        self.col = col
+        self.positions = positions
+        self.calls = calls
+
+    def _place(self, out, node):  # noqa: ANN001, ANN202
+        self.positions[out] = self.col.extent(node)
+        return out
+
+    def _name(self, name: str, start: int):  # noqa: ANN202 - a keyword or attribute name at ``start``
+        out = cst.Name(name)
+        self.positions[out] = (start, start + len(name))
+        return out
+
+    def convert(self, node):  # noqa: ANN001, ANN201, C901
+        import ast
+
+        t = type(node)
+        if t is ast.Name:
+            return self._place(cst.Name(node.id), node)
+        if t is ast.Attribute:
+            end = self.col.offset(node.end_lineno, node.end_col_offset)
+            return self._place(cst.Attribute(value=self.convert(node.value), attr=self._name(node.attr, end - len(node.attr))),
+                               node)
+        if t is ast.Call:
+            func = self.convert(node.func)
+            items = [(self.col.extent(a), a) for a in node.args] + [(self.col.extent(k), k) for k in node.keywords]
+            items.sort(key=lambda item: item[0])  # libcst keeps the source order; ast splits the two kinds
+            args = []
+            for (s, e), a in items:
+                if isinstance(a, ast.keyword):
+                    arg = (cst.Arg(self.convert(a.value), star="**") if a.arg is None
+                           else cst.Arg(self.convert(a.value), keyword=self._name(a.arg, s)))
+                elif isinstance(a, ast.Starred):
+                    arg = cst.Arg(self.convert(a.value), star="*")
+                else:
+                    arg = cst.Arg(self.convert(a))
+                self.positions[arg] = (s, e)
+                args.append(arg)
+            out = self._place(cst.Call(func=func, args=args), node)
+            f = node.func
+            self.calls[(f.lineno, self.col.column(f.lineno, f.col_offset))] = out
+            return out
+        if t is ast.List:
+            elements = []
+            for e in node.elts:
+                el = cst.StarredElement(self.convert(e.value)) if isinstance(e, ast.Starred) else cst.Element(self.convert(e))
+                self.positions[el] = self.col.extent(e)
+                elements.append(el)
+            return self._place(cst.List(elements), node)
+        if t is ast.Dict:
+            elements = []
+            for k, v in zip(node.keys, node.values):
+                if k is None:
+                    raise _NotPlain  # ``**base``: ast does not place the ``**``
+                el = cst.DictElement(self.convert(k), self.convert(v))
+                self.positions[el] = (self.col.extent(k)[0], self.col.extent(v)[1])
+                elements.append(el)
+            return self._place(cst.Dict(elements), node)
+        if t is ast.Constant:
+            return self._constant(node)
+        if t is ast.Await:
+            return self._place(cst.Await(self.convert(node.value)), node)
+        if t is ast.UnaryOp and isinstance(node.op, ast.USub):
+            return self._place(cst.UnaryOperation(cst.Minus(), self.convert(node.operand)), node)
+        if t is ast.BinOp and isinstance(node.op, (ast.Add, ast.Mod)):
+            op = cst.Add() if isinstance(node.op, ast.Add) else cst.Modulo()
+            return self._place(cst.BinaryOperation(self.convert(node.left), op, self.convert(node.right)), node)
+        if t is ast.Subscript and isinstance(node.slice, (ast.Constant, ast.Name, ast.UnaryOp, ast.Attribute)):
+            index = cst.Index(self.convert(node.slice))
+            self.positions[index] = self.positions[index.value]
+            element = cst.SubscriptElement(index)
+            self.positions[element] = self.positions[index.value]
+            return self._place(cst.Subscript(self.convert(node.value), [element]), node)
+        raise _NotPlain
+
+    def _constant(self, node):  # noqa: ANN001, ANN202
+        value = node.value
+        start, end = self.col.extent(node)
+        if isinstance(value, str):
+            pieces = _literal_pieces(self.text, start, end)
+            if not pieces:
+                raise _NotPlain
+            leaves = []
+            for s, e in pieces:
+                leaf = cst.SimpleString(self.text[s:e])
+                self.positions[leaf] = (s, e)
+                leaves.append(leaf)
+            out = leaves[-1]
+            for leaf in reversed(leaves[:-1]):  # ``"a" "b" "c"`` nests to the right, as libcst parses it
+                out = cst.ConcatenatedString(left=leaf, right=out)
+                self.positions[out] = (self.positions[leaf][0], pieces[-1][1])
+            return out
+        if value is None or isinstance(value, bool):
+            out = cst.Name(str(value))
+        elif type(value) is int:
+            out = cst.Integer(self.text[start:end])
+        elif type(value) is float:
+            out = cst.Float(self.text[start:end])
+        else:
+            raise _NotPlain  # bytes, complex numbers, ``...``
+        self.positions[out] = (start, end)
+        return out
 
 
 class _PlainStatement:
