@@ -23,16 +23,18 @@ PLAIN = [
     'X = \\\n    "continued"\n',
 ]
 FALLBACK = [
-    'X = f"Hello {name}"\n',
+    'X = f"Hello {name()}"\n',
+    'X = f"{a + b}"\n',
+    'X = f"{x=}"\n',
+    'X = f"{x:{w}}"\n',
+    'X = f"caf\u00e9 {name} \\N{EM DASH}"\n',
+    "X = f\"{d['k']}\"\n",
     'X = "a"; Y = "b"\n',
-    'X = "a" "b" f"{c}"\n',
-    'X = call(f"{a}")\n',
     'X = [m for m in ms]\n',
     'X = xs[1:2]\n',
     'X = {**base, "role": "user"}\n',
     'X = lambda: "a"\n',
     'X[call()] = "a"\n',
-    'X = (a, b)\n',
     'X = b"bytes" + call()\n',
 ]
 #: Statements built from ``ast`` that are not only literals: every node must sit where libcst puts it.
@@ -45,6 +47,16 @@ BUILT = [
     'def f(msgs, kw):\n    msgs.append({"role": "user", "content": PROMPT % (name)})\n'
     '    return llm(*msgs, **kw, stop=["\\n"], n=1_000, tag=TAGS["x"], last=msgs[-1], who=self.cfg.name)\n',
     'x: str = ("You are " +\n     "a bot.")\n',
+    'X = f"Hello {name}"\n',
+    'X = "a" "b" f"{c}"\n',
+    'X = call(f"{a}")\n',
+    'def f(self, q):\n    return ask(prompt=F"""You are {self.role}.\n{{not a field}} { q !r:>8} \\t{q}"""\n'
+    '               rf"\\d {q.text!s}" "plain" f"")\n',
+    'X = f"caf\u00e9 \u2014 {name} {x.y}"\n',
+    'chat = ChatPromptTemplate.from_messages([("system", SYSTEM), ( "human" , "{q}" , ), (a), (b), ((a), b)])\n',
+    'X = (a), (b)\nY = a, b,\nZ = ((a, b))\nW = (\n    a,\n    (b, c),\n)\nV = (  # (a comment\n    a,  # another)\n    (b) ,\n)\n',
+    'f(x, ( # why\n  "y"), z=((w)), *(xs))\n',
+    'd = {"role": (  # the role\n    "user"), ("content"): [(c)]}\nt = xs[(0)]\n',
     'self.prompt = PromptTemplate(template=T, input_variables=["a", \'b\'], extra=[*xs])\n',
 ]
 
@@ -91,7 +103,12 @@ def _pairs(a, b):  # noqa: ANN001, ANN202 - the nodes of two libcst trees side b
             yield from _pairs(x, y)
         elif isinstance(x, str) and name == "value":
             assert x == y
-    for name in ("args", "elements", "slice"):
+    if isinstance(a, cst.FormattedString):
+        assert (a.start, a.end) == (b.start, b.end)
+    if isinstance(a, cst.FormattedStringExpression):
+        assert (a.conversion, a.whitespace_before_expression.value, a.whitespace_after_expression.value) == \
+               (b.conversion, b.whitespace_before_expression.value, b.whitespace_after_expression.value)
+    for name in ("args", "elements", "slice", "parts", "format_spec"):
         xs, ys = getattr(a, name, None), getattr(b, name, None)
         if isinstance(xs, (list, tuple)):
             assert len(xs) == len(ys)

@@ -501,14 +501,15 @@ class _PlainSnippet:
     Most prompt constants are an assignment (``=``, annotated, ``+=``) or
     ``return`` of one literal or an implicit concatenation of literals
     (parenthesized or not, comments between); most call sites are a statement
-    of names, attributes, calls, keywords, lists, dicts, numbers, ``await``,
-    ``-``, ``+``/``%`` and simple subscripts. Such a statement, alone on its
-    lines, gets the nodes and file offsets a libcst parse would give (its
-    ``SimpleString`` nodes from the literals' source text, placed by a scan of
-    that text), without libcst's parse and code generation (positions are
-    libcst's dearest step). Anything else (an f-string, a lambda, a
-    comprehension, a slice, a compound statement) makes :meth:`build` return
-    ``None`` and the statement is parsed.
+    of names, attributes, calls, keywords, lists, tuples, dicts, numbers,
+    ``await``, ``-``, ``+``/``%``, simple subscripts and f-strings whose fields
+    are dotted names. Such a statement, alone on its lines, gets the nodes and
+    file offsets a libcst parse would give (its string nodes from the literals'
+    source text, placed by a scan of that text), without libcst's parse and
+    code generation (positions are libcst's dearest step). Anything else (an
+    f-string field that calls or computes, a lambda, a comprehension, a slice,
+    ``**`` in a dict, a compound statement) makes :meth:`build` return ``None``
+    and the statement is parsed.
     """
 
     def __init__(self, statements: dict, calls: dict, positions: dict) -> None:
@@ -601,41 +602,67 @@ class _AstToCst:
                                node)
         if t is ast.Call:
             func = self.convert(node.func)
-            items = [(self.col.extent(a), a) for a in node.args] + [(self.col.extent(k), k) for k in node.keywords]
-            items.sort(key=lambda item: item[0])  # libcst keeps the source order; ast splits the two kinds
+            e = self.col.extent(node)[1]
+            func_end = self.col.extent(node.func)[1]
+            lo = self.text.find("(", func_end, e)
+            if lo == -1 or self.text[func_end:lo].strip():
+                raise _NotPlain  # ``(f)(x)``, a comment before the parenthesis
+            items = sorted([(self.col.extent(a), a) for a in node.args] + [(self.col.extent(k), k) for k in node.keywords],
+                           key=lambda item: item[0])  # libcst keeps the source order; ast splits the two kinds
+            values = [a.value if isinstance(a, (ast.keyword, ast.Starred)) else a for _, a in items]
+            outer = self._outer(values, lo + 1, e - 1)
             args = []
-            for (s, e), a in items:
+            for ((s, _), a), value, (vs, ve) in zip(items, values, outer):
                 if isinstance(a, ast.keyword):
-                    arg = (cst.Arg(self.convert(a.value), star="**") if a.arg is None
-                           else cst.Arg(self.convert(a.value), keyword=self._name(a.arg, s)))
+                    arg = (cst.Arg(self.convert(value), star="**") if a.arg is None
+                           else cst.Arg(self.convert(value), keyword=self._name(a.arg, s)))
                 elif isinstance(a, ast.Starred):
-                    arg = cst.Arg(self.convert(a.value), star="*")
+                    arg = cst.Arg(self.convert(value), star="*")
                 else:
-                    arg = cst.Arg(self.convert(a))
-                self.positions[arg] = (s, e)
+                    arg = cst.Arg(self.convert(value))
+                    s = vs  # (a positional argument's range holds its parentheses)
+                self.positions[arg] = (s, ve)
                 args.append(arg)
             out = self._place(cst.Call(func=func, args=args), node)
             f = node.func
             self.calls[(f.lineno, self.col.column(f.lineno, f.col_offset))] = out
             return out
-        if t is ast.List:
+        if t is ast.List or (t is ast.Tuple and node.elts):
+            s, e = self.col.extent(node)
+            inner = (s + 1, e - 1) if t is ast.List else self._tuple_inner(node, s, e)
+            values = [x.value if isinstance(x, ast.Starred) else x for x in node.elts]
+            outer = self._outer(values, *inner)
             elements = []
-            for e in node.elts:
-                el = cst.StarredElement(self.convert(e.value)) if isinstance(e, ast.Starred) else cst.Element(self.convert(e))
-                self.positions[el] = self.col.extent(e)
+            for x, value, (vs, ve) in zip(node.elts, values, outer):
+                if isinstance(x, ast.Starred):
+                    el = cst.StarredElement(self.convert(value))
+                    self.positions[el] = (self.col.extent(x)[0], ve)
+                else:
+                    el = cst.Element(self.convert(value))
+                    self.positions[el] = (vs, ve)
                 elements.append(el)
-            return self._place(cst.List(elements), node)
+            if t is ast.List:
+                return self._place(cst.List(elements), node)
+            out = cst.Tuple(elements)
+            tail = _COMMENT.sub("", self.text[outer[-1][1]:inner[1]]).strip()
+            last = self.text.index(",", outer[-1][1]) + 1 if tail.startswith(",") else outer[-1][1]
+            self.positions[out] = (outer[0][0], last)  # (libcst's range ends after a trailing comma)
+            return out
         if t is ast.Dict:
+            if any(k is None for k in node.keys):
+                raise _NotPlain  # ``**base``: ast does not place the ``**``
+            s, e = self.col.extent(node)
+            outer = self._outer([x for pair in zip(node.keys, node.values) for x in pair], s + 1, e - 1)
             elements = []
-            for k, v in zip(node.keys, node.values):
-                if k is None:
-                    raise _NotPlain  # ``**base``: ast does not place the ``**``
+            for i, (k, v) in enumerate(zip(node.keys, node.values)):
                 el = cst.DictElement(self.convert(k), self.convert(v))
-                self.positions[el] = (self.col.extent(k)[0], self.col.extent(v)[1])
+                self.positions[el] = (outer[2 * i][0], outer[2 * i + 1][1])
                 elements.append(el)
             return self._place(cst.Dict(elements), node)
         if t is ast.Constant:
             return self._constant(node)
+        if t is ast.JoinedStr:
+            return self._strings(node, fstrings=True)
         if t is ast.Await:
             return self._place(cst.Await(self.convert(node.value)), node)
         if t is ast.UnaryOp and isinstance(node.op, ast.USub):
@@ -644,30 +671,147 @@ class _AstToCst:
             op = cst.Add() if isinstance(node.op, ast.Add) else cst.Modulo()
             return self._place(cst.BinaryOperation(self.convert(node.left), op, self.convert(node.right)), node)
         if t is ast.Subscript and isinstance(node.slice, (ast.Constant, ast.Name, ast.UnaryOp, ast.Attribute)):
+            e = self.col.extent(node)[1]
+            value_end = self.col.extent(node.value)[1]
+            lo = self.text.find("[", value_end, e)
+            if lo == -1 or self.text[value_end:lo].strip():
+                raise _NotPlain
+            (where,) = self._outer([node.slice], lo + 1, e - 1)
             index = cst.Index(self.convert(node.slice))
-            self.positions[index] = self.positions[index.value]
             element = cst.SubscriptElement(index)
-            self.positions[element] = self.positions[index.value]
+            self.positions[index] = self.positions[element] = where
             return self._place(cst.Subscript(self.convert(node.value), [element]), node)
         raise _NotPlain
+
+    def _tuple_inner(self, node, start: int, end: int) -> tuple[int, int]:  # noqa: ANN001
+        """The stretch of a tuple inside its own parentheses (``ast``'s range holds
+        them, libcst's does not), or its whole range when it has none: ``(a), (b)``
+        is a tuple of two parenthesized names, told by the parentheses between
+        the elements."""
+        text = self.text
+        if not (text[start] == "(" and text[end - 1] == ")"):
+            return start, end
+        cuts = [self.col.extent(e) for e in node.elts]
+        gaps = [(start + 1, cuts[0][0])] + [(a[1], b[0]) for a, b in zip(cuts, cuts[1:])] + [(cuts[-1][1], end - 1)]
+        depth = 0
+        for a, b in gaps:
+            for ch in _COMMENT.sub("", text[a:b]):
+                depth += 1 if ch == "(" else -1 if ch == ")" else 0
+                if depth < 0:
+                    return start, end  # the first parenthesis closes before the last: not the tuple's
+        return start + 1, end - 1
+
+    def _outer(self, nodes: list, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Each of ``nodes`` (children of one container, in source order) placed
+        with the parentheses around it, which libcst counts in the node's
+        ``Element``/``Arg``/``DictElement`` but ``ast`` leaves out; ``lo``/``hi``
+        bound the container's inside. Between the children there are only
+        commas, parentheses, keywords, stars, colons, blanks and comments (the
+        comments are blanked before the parentheses are looked for)."""
+        text = self.text
+        cuts = [self.col.extent(n) for n in nodes]
+        out: list[tuple[int, int]] = []
+        for k, (s, e) in enumerate(cuts):
+            left = out[-1][1] if out else lo
+            right = cuts[k + 1][0] if k + 1 < len(cuts) else hi
+            before = _COMMENT.sub(lambda m: " " * len(m.group()), text[left:s])
+            after = _COMMENT.sub(lambda m: " " * len(m.group()), text[e:right])
+            while True:
+                b, a = before.rstrip(" \t\r\n\f\\"), after.lstrip(" \t\r\n\f\\")
+                if not (b.endswith("(") and a.startswith(")")):
+                    break
+                s = left + len(b) - 1
+                e = right - len(a) + 1
+                before, after = b[:-1], a[1:]
+            out.append((s, e))
+        return out
+
+    def _strings(self, node, fstrings: bool = False):  # noqa: ANN001, ANN202
+        """A string literal or an implicit concatenation of literals (f-strings among them when ``fstrings``)."""
+        start, end = self.col.extent(node)
+        pieces = _literal_pieces(self.text, start, end, fstrings)
+        if not pieces:
+            raise _NotPlain
+        leaves = []
+        for s, e in pieces:
+            leaf = self._fstring(s, e) if fstrings else cst.SimpleString(self.text[s:e])
+            self.positions[leaf] = (s, e)
+            leaves.append(leaf)
+        out = leaves[-1]
+        for leaf in reversed(leaves[:-1]):  # ``"a" "b" "c"`` nests to the right, as libcst parses it
+            out = cst.ConcatenatedString(left=leaf, right=out)
+            self.positions[out] = (self.positions[leaf][0], pieces[-1][1])
+        return out
+
+    def _fstring(self, start: int, end: int):  # noqa: ANN202, C901
+        """The node of the literal ``text[start:end]``: a ``FormattedString`` when it
+        is an f-string whose replacement fields are dotted names with at most a
+        conversion and a plain format spec (``{name}``, ``{ self.role !r:>8}``),
+        else a ``SimpleString``. Raises :class:`_NotPlain` for other fields and for
+        ``\\N{…}`` escapes (their braces are not a field)."""
+        text = self.text
+        p = start
+        while text[p] in "rRuUbBfF":
+            p += 1
+        prefix = text[start:p].lower()
+        if "f" not in prefix:
+            return cst.SimpleString(text[start:end])
+        q = 3 if text.startswith(text[p] * 3, p) else 1
+        body_end = end - q
+        parts: list = []
+        i = run = p + q
+        while i < body_end:
+            c = text[i]
+            if c == "\\":
+                if "r" not in prefix and text.startswith("N{", i + 1):
+                    raise _NotPlain
+                i += 1 if "r" in prefix or text[i + 1] in "{}" else 2
+                continue
+            if c not in "{}":
+                i += 1
+                continue
+            if text.startswith(c * 2, i):
+                i += 2  # ``{{`` / ``}}`` stay in the text, as libcst keeps them
+                continue
+            close = text.find("}", i, body_end)
+            m = _FSTRING_FIELD.fullmatch(text, i + 1, close) if c == "{" and close != -1 else None
+            if m is None:
+                raise _NotPlain
+            if i > run:
+                parts.append(self._text_part(run, i))
+            expression = None
+            at = m.start("name")
+            for word in m.group("name").split("."):
+                name = self._name(word, at)
+                if expression is None:
+                    expression = name
+                else:
+                    expression = cst.Attribute(value=expression, attr=name)
+                    self.positions[expression] = (m.start("name"), at + len(word))
+                at += len(word) + 1
+            spec = m.group("spec")
+            field = cst.FormattedStringExpression(
+                expression, conversion=m.group("conv"),
+                format_spec=[self._text_part(m.start("spec"), m.end("spec"))] if spec else None,
+                whitespace_before_expression=cst.SimpleWhitespace(m.group("before")),
+                whitespace_after_expression=cst.SimpleWhitespace(m.group("after")))
+            self.positions[field] = (i, close + 1)
+            parts.append(field)
+            i = run = close + 1
+        if body_end > run:
+            parts.append(self._text_part(run, body_end))
+        return cst.FormattedString(parts, start=text[start:p + q], end=text[p:p + q])
+
+    def _text_part(self, start: int, end: int):  # noqa: ANN202
+        out = cst.FormattedStringText(self.text[start:end])
+        self.positions[out] = (start, end)
+        return out
 
     def _constant(self, node):  # noqa: ANN001, ANN202
         value = node.value
         start, end = self.col.extent(node)
         if isinstance(value, str):
-            pieces = _literal_pieces(self.text, start, end)
-            if not pieces:
-                raise _NotPlain
-            leaves = []
-            for s, e in pieces:
-                leaf = cst.SimpleString(self.text[s:e])
-                self.positions[leaf] = (s, e)
-                leaves.append(leaf)
-            out = leaves[-1]
-            for leaf in reversed(leaves[:-1]):  # ``"a" "b" "c"`` nests to the right, as libcst parses it
-                out = cst.ConcatenatedString(left=leaf, right=out)
-                self.positions[out] = (self.positions[leaf][0], pieces[-1][1])
-            return out
+            return self._strings(node)
         if value is None or isinstance(value, bool):
             out = cst.Name(str(value))
         elif type(value) is int:
@@ -692,10 +836,19 @@ class _PlainStatement:
 _PREFIX = frozenset("rRuUbB")
 
 
-def _literal_pieces(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
+#: A comment, in the stretches between the children of a container (see :meth:`_AstToCst._outer`).
+_COMMENT = re.compile(r"#[^\n]*")
+
+#: A replacement field of an f-string that :class:`_AstToCst` builds (the text between its braces).
+_FSTRING_FIELD = re.compile(r"(?P<before> *)(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?P<after> *)"
+                            r"(?:!(?P<conv>[rsa]))?(?::(?P<spec>[^{}\\'\"\n]+))?")
+
+
+def _literal_pieces(text: str, start: int, end: int, fstrings: bool = False) -> list[tuple[int, int]] | None:
     """``(start, end)`` file offsets of each string literal in ``text[start:end]``
-    when that stretch holds only literals (no f-strings), whitespace, comments
-    and line continuations; ``None`` otherwise."""
+    when that stretch holds only literals (f-strings too when ``fstrings``),
+    whitespace, comments and line continuations; ``None`` otherwise."""
+    prefixes = _PREFIX | {"f", "F"} if fstrings else _PREFIX
     pieces = []
     i = start
     while i < end:
@@ -711,7 +864,7 @@ def _literal_pieces(text: str, start: int, end: int) -> list[tuple[int, int]] | 
             i += 2
             continue
         j = i
-        while j < end and text[j] in _PREFIX and j - i < 2:
+        while j < end and text[j] in prefixes and j - i < 2:
             j += 1
         if j >= end or text[j] not in "'\"":
             return None  # a name, an operator, an f-string prefix …
