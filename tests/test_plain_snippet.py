@@ -35,6 +35,7 @@ FALLBACK = [
     'X = {**base, "role": "user"}\n',
     'X = lambda: "a"\n',
     'X[call()] = "a"\n',
+    'x: Annotated[str, Field(description="d")] = Field(max_length=1)\n',
     'X = b"bytes" + call()\n',
 ]
 #: Statements built from ``ast`` that are not only literals: every node must sit where libcst puts it.
@@ -56,6 +57,7 @@ BUILT = [
     'chat = ChatPromptTemplate.from_messages([("system", SYSTEM), ( "human" , "{q}" , ), (a), (b), ((a), b)])\n',
     'X = (a), (b)\nY = a, b,\nZ = ((a, b))\nW = (\n    a,\n    (b, c),\n)\nV = (  # (a comment\n    a,  # another)\n    (b) ,\n)\n',
     'f(x, ( # why\n  "y"), z=((w)), *(xs))\n',
+    'g(path=(*path, "$defs", name), root=[*a, b])\n',
     'd = {"role": (  # the role\n    "user"), ("content"): [(c)]}\nt = xs[(0)]\n',
     'self.prompt = PromptTemplate(template=T, input_variables=["a", \'b\'], extra=[*xs])\n',
 ]

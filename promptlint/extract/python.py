@@ -535,6 +535,8 @@ class _PlainSnippet:
             return None
         if not all(_plain_target(t) for t in getattr(stmt, "targets", [getattr(stmt, "target", None)]) if t):
             return None  # (a call or a subscript in a target would be missing from the snippet's calls)
+        if isinstance(stmt, ast.AnnAssign) and any(isinstance(n, ast.Call) for n in ast.walk(stmt.annotation)):
+            return None  # ``x: Annotated[str, Field(…)] = …``: so would a call in the annotation
         start = col.offset(stmt.lineno, stmt.col_offset)
         end = col.offset(stmt.end_lineno, stmt.end_col_offset)
         line_start = text.rfind("\n", 0, start) + 1
@@ -646,7 +648,8 @@ class _AstToCst:
             out = cst.Tuple(elements)
             tail = _COMMENT.sub("", self.text[outer[-1][1]:inner[1]]).strip()
             last = self.text.index(",", outer[-1][1]) + 1 if tail.startswith(",") else outer[-1][1]
-            self.positions[out] = (outer[0][0], last)  # (libcst's range ends after a trailing comma)
+            first = self.col.extent(node.elts[0])[0] if isinstance(node.elts[0], ast.Starred) else outer[0][0]
+            self.positions[out] = (first, last)  # (libcst's range ends after a trailing comma)
             return out
         if t is ast.Dict:
             if any(k is None for k in node.keys):
