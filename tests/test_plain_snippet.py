@@ -165,3 +165,37 @@ def test_positions_match_libcsts_public_resolver() -> None:
     expected = dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
     got = _positions(module)
     assert got == expected and len(got) > 40
+
+
+def test_every_built_statement_of_this_repository_matches_the_libcst_parse() -> None:
+    """Real code, not only the cases above: each simple statement of promptlint's own
+    sources and tests that is built from ``ast`` has libcst's nodes at libcst's offsets."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    settings = load_settings(["."])
+    built = 0
+    for path in sorted([*root.joinpath("promptlint").rglob("*.py"), *root.joinpath("tests").rglob("*.py")]):
+        src = path.read_text(encoding="utf-8")
+        index = LineIndex(src)
+        col = _Collector(src, index, settings)
+        for stmt in ast.walk(ast.parse(src)):
+            if not isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Expr)):
+                continue
+            plain = _PlainSnippet.build(src, col, stmt)
+            if plain is None:
+                continue
+            parsed = _Snippet(src, index, stmt.lineno, stmt.end_lineno)
+            assert len(plain.calls) == len(parsed.calls), (path.name, stmt.lineno)
+            pairs = [(plain.calls[plain.local(*k)], parsed.calls[parsed.local(*k)]) for k in
+                     ((c.func.lineno, col.column(c.func.lineno, c.func.col_offset))
+                      for c in ast.walk(stmt) if isinstance(c, ast.Call))]
+            if not isinstance(stmt, ast.Expr):
+                key = (stmt.lineno, col.column(stmt.lineno, stmt.col_offset))
+                pairs.append((plain.statements[key].value, parsed.statements[parsed.local(*key)].value))
+            for a, b in pairs:
+                for x, y in _pairs(a, b):
+                    assert (plain.offset(x), plain.offset(x, end=True)) == \
+                           (parsed.offset(y), parsed.offset(y, end=True)), (path.name, stmt.lineno, type(x).__name__)
+            built += 1
+    assert built > 1000
