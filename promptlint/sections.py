@@ -341,15 +341,26 @@ def _cue_parts(text: str, start: int, end: int, vocab: Vocabulary, skip_context:
 def _clause_parts(clause: str, vocab: Vocabulary, skip_context: bool = False) -> list[str]:
     """Parts a clause's cues name, main part first: a clause that opens with a
     role statement ("You are …") is context first; otherwise priority order."""
-    found = [
-        part
-        for part in vocab.priority
-        if part not in ("stop_condition", "verification")
-        and not (part == "context" and skip_context)
-        and (any(rx.match(clause) for rx in vocab.clause_cues[part])
-             or any(rx.search(clause) for rx in vocab.anywhere_cues[part]))
-    ]
-    if "context" in found and any(rx.match(clause) for rx in vocab.clause_cues["context"]):
+    found: list[str] = []
+    opens_with_context = False
+    for part, openers, anywhere in vocab.clause_plan:
+        if part == "context" and skip_context:
+            continue
+        hit = False
+        for match in openers:
+            if match(clause):
+                hit = True
+                break
+        if hit:
+            opens_with_context = part == "context"
+        else:
+            for search in anywhere:
+                if search(clause):
+                    hit = True
+                    break
+        if hit:
+            found.append(part)
+    if opens_with_context and found[0] != "context":
         found.remove("context")
         found.insert(0, "context")
     return found

@@ -81,6 +81,21 @@ class Vocabulary:
         return done
 
     @property
+    def clause_plan(self) -> tuple[tuple[str, tuple, tuple], ...]:
+        """The per-clause cue checks in :attr:`priority` order, the stop-condition and
+        verification parts left out (those are matched over whole blocks):
+        ``(part, clause-opening matchers, anywhere searchers)``, each matcher a
+        compiled pattern's bound ``match``/``search`` (built once: a clause is
+        checked against every part, and a prompt has hundreds of clauses)."""
+        done = self.__dict__.get("_plan")
+        if done is None:
+            clause, anywhere = self._compiled()
+            done = self.__dict__["_plan"] = tuple(
+                (p, tuple(rx.match for rx in clause.get(p, ())), tuple(rx.search for rx in anywhere.get(p, ())))
+                for p in self.priority if p not in ("stop_condition", "verification"))
+        return done
+
+    @property
     def clause_cues(self) -> dict[str, list[re.Pattern[str]]]:
         """Per part, the compiled cues that must open a clause."""
         return self._compiled()[0]
@@ -94,5 +109,6 @@ class Vocabulary:
         """Pickled without the compiled patterns and the memo (rebuilt on use)."""
         state = dict(self.__dict__)
         state.pop("_patterns", None)
+        state.pop("_plan", None)
         state["memo"] = {}
         return state
