@@ -338,9 +338,21 @@ def _cue_parts(text: str, start: int, end: int, vocab: Vocabulary, skip_context:
             yield part, start + cs, i == 0
 
 
-def _clause_parts(clause: str, vocab: Vocabulary, skip_context: bool = False) -> list[str]:
+def _clause_parts(clause: str, vocab: Vocabulary, skip_context: bool = False) -> tuple[str, ...]:
     """Parts a clause's cues name, main part first: a clause that opens with a
-    role statement ("You are …") is context first; otherwise priority order."""
+    role statement ("You are …") is context first; otherwise priority order.
+    Remembered per vocabulary (:attr:`Vocabulary.clause_memo`, at most 16,384
+    clauses, the oldest forgotten first)."""
+    memo = vocab.clause_memo
+    known = memo.get((clause, skip_context))
+    if known is None:
+        known = memo[(clause, skip_context)] = _cued_parts(clause, vocab, skip_context)
+        if len(memo) > 16384:  # a long-lived language server: keep the memo bounded
+            memo.pop(next(iter(memo)))
+    return known
+
+
+def _cued_parts(clause: str, vocab: Vocabulary, skip_context: bool) -> tuple[str, ...]:
     found: list[str] = []
     opens_with_context = False
     for part, openers, anywhere in vocab.clause_plan:
@@ -363,7 +375,7 @@ def _clause_parts(clause: str, vocab: Vocabulary, skip_context: bool = False) ->
     if opens_with_context and found[0] != "context":
         found.remove("context")
         found.insert(0, "context")
-    return found
+    return tuple(found)
 
 
 def _clauses(body: str):

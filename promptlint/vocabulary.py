@@ -37,6 +37,10 @@ class Vocabulary:
     #: Verdicts of :func:`~promptlint.extract.heuristics.reads_as_instructions` by stripped text (they depend
     #: only on the text and this vocabulary).
     memo: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    #: The parts each clause's cues name (see :func:`~promptlint.sections._clause_parts`), by ``(clause,
+    #: skip_context)``: a code base repeats its clauses (35-71 % of the clauses segmented on five of the twelve
+    #: public repositories promptlint is measured on were seen before in the same run).
+    clause_memo: dict[tuple[str, bool], tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_data(cls, data: dict, extra_labels: dict[str, list[str]] | None = None,
@@ -111,4 +115,5 @@ class Vocabulary:
         state.pop("_patterns", None)
         state.pop("_plan", None)
         state["memo"] = {}
+        state["clause_memo"] = {}
         return state
