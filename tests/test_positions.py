@@ -121,3 +121,18 @@ def test_escapes_that_decode_to_one_or_no_character(tmp_path) -> None:  # noqa: 
     got = {Path(f.path).name: (f.span.start.line, f.span.start.column) for f in report.findings
            if f.name == "undeclared-placeholder"}
     assert got == {"a.toml": (2, 46), "b.toml": (3, 18), "c.yaml": (3, 27), "d.json": (1, 76)}
+
+
+def test_line_index_positions_match_a_newline_count() -> None:
+    """Every offset of texts with empty lines, no final newline, ``\\r\\n`` and non-ASCII
+    maps to the line a count of ``\\n`` before it gives and the column after the last one."""
+    from promptlint.model import LineIndex, Position
+
+    for text in ["", "a", "a\n", "\n\n", "ab\ncd", "x\r\ny\n", "caf\u00e9\n\n\u2014 end", "\n"]:
+        index = LineIndex(text)
+        for offset in range(len(text) + 1):
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            assert index.position(offset) == Position(line, column), (text, offset)
+            assert index.offset(Position(line, column)) == offset
+        assert len(index.line_starts) == text.count("\n") + 1
