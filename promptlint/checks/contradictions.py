@@ -36,6 +36,10 @@ def find_contradictions(text: str) -> list[tuple[int, int, int, str]]:
     ``text`` (0-based offsets; see module docstring)."""
     # Each cue is (side, key): brevity and exhaustiveness share the empty key, "always X" / "never X" key on X.
     # A cue whose opposite side was seen with the same key is a contradiction; the pair is then used up.
+    if not ((_BRIEF.search(text) and _FULL.search(text)) or (_ALWAYS.search(text) and _NEVER.search(text))):
+        # Most prompts lack one side of both pairs (a cue of a sentence is a cue of the whole text: sentences end at
+        # characters the patterns' word boundaries already stop at).
+        return []
     opposite = {"brief": "full", "full": "brief", "always": "never", "never": "always"}
     names = {"brief": "brevity against exhaustiveness", "full": "exhaustiveness against brevity",
              "always": "always against never", "never": "never against always"}
