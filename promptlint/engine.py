@@ -226,6 +226,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
             result.findings.append(f)
     prompt_lines: dict[str, set[int]] = {}
     others: dict[str, LineIndex] = {}  # line indexes of other files: a contract file's prompts, files a prompt reads
+    sample = in_sample_folder(path)
     for prompt in extraction.prompts:
         if hazards_only:
             prompt.cache = None  # a cache in a test module is a stand-in, not a service's cache
@@ -245,7 +246,6 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
 
             result.prompts[-1]["tokens"] = prompt_tokens(analysis, settings)
         result.prompts[-1]["checks"] = "all" if structure else ("free-form" if judged else "hazards")
-        sample = in_sample_folder(path)
         for rule in rules:
             if rule.check in FILE_KINDS:
                 continue  # run once for the file below
@@ -269,7 +269,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
             result.findings.extend(ctx.findings)
         if "tokens" in analysis.memo and prompt.contract is not None and prompt.contract.path != prompt.path:
             result.volatile = True  # counted for its contract's token_budget, with a tokenizer file the key lacks
-    if extraction.calls and kind == "python" and not in_sample_folder(path) and not is_tooling(path, text):
+    if extraction.calls and kind == "python" and not sample and not is_tooling(path, text):
         from .checks.serving_calls import findings as call_findings
 
         for rule in rules:

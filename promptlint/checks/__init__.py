@@ -47,8 +47,15 @@ RULE_CHECK_KINDS = frozenset(CHECK_KINDS) | {ENGINE_KIND}
 
 
 def get_check(kind: str):  # noqa: ANN201 - a check function
-    """The ``run`` function of check kind ``kind``; raises ``KeyError`` if unknown."""
-    return importlib.import_module(f"{__name__}.{CHECK_KINDS[kind]}").run
+    """The ``run`` function of check kind ``kind`` (looked up once per process: the
+    engine asks for every rule of every prompt); raises ``KeyError`` if unknown."""
+    run = _RUNS.get(kind)
+    if run is None:
+        run = _RUNS[kind] = importlib.import_module(f"{__name__}.{CHECK_KINDS[kind]}").run
+    return run
+
+
+_RUNS: dict = {}
 
 
 class CheckContext:
