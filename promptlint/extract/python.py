@@ -872,21 +872,42 @@ def _literal_pieces(text: str, start: int, end: int, fstrings: bool = False) -> 
         if j >= end or text[j] not in "'\"":
             return None  # a name, an operator, an f-string prefix …
         q = text[j] * 3 if text.startswith(text[j] * 3, j) else text[j]
-        k = j + len(q)
-        while k < end:
-            if text[k] == "\\":
-                k += 2
-                continue
-            if text.startswith(q, k):
-                break
-            if len(q) == 1 and text[k] == "\n":
-                return None
-            k += 1
-        else:
+        k = _closing_quote(text, j + len(q), end, q)
+        if k is None:
             return None
         pieces.append((i, k + len(q)))
         i = k + len(q)
     return pieces or None
+
+
+def _closing_quote(text: str, body: int, end: int, q: str) -> int | None:
+    """Offset of the quote ``q`` that closes a literal whose body starts at ``body``
+    (a quote after an odd run of backslashes is escaped), or ``None`` when none
+    does before ``end`` or, for a one-quote literal, an unescaped newline comes
+    first. (``str.find`` per quote: a literal is scanned by C, not a Python step
+    per character.)"""
+    k = body
+    while True:
+        k = text.find(q, k, end)
+        if k == -1:
+            return None
+        if len(q) == 1:
+            nl = text.find("\n", body, k)
+            while nl != -1 and _escaped(text, body, nl):
+                nl = text.find("\n", nl + 1, k)
+            if nl != -1:
+                return None
+        if not _escaped(text, body, k):
+            return k
+        k += 1
+
+
+def _escaped(text: str, body: int, at: int) -> bool:
+    """Is the character at ``at`` preceded by an odd run of backslashes (not before ``body``)?"""
+    run = at
+    while run > body and text[run - 1] == "\\":
+        run -= 1
+    return (at - run) % 2 == 1
 
 
 @dataclass
