@@ -910,6 +910,18 @@ def _escaped(text: str, body: int, at: int) -> bool:
     return (at - run) % 2 == 1
 
 
+def _leaf_nodes() -> frozenset:
+    """``ast`` node types with no node below them that :meth:`_Collector._exprs` looks at."""
+    import ast
+
+    return frozenset({ast.Constant, ast.Name, ast.Load, ast.Store, ast.Del}
+                     | {t for t in vars(ast).values() if isinstance(t, type)
+                        and issubclass(t, (ast.operator, ast.unaryop, ast.cmpop, ast.boolop))})
+
+
+_LEAF_NODES = _leaf_nodes()
+
+
 @dataclass
 class _Assignment:
     name: str
@@ -1165,6 +1177,7 @@ class _Collector:
         concatenation may have thousands of pieces)."""
         import ast
 
+        AST = ast.AST
         stack = [node]
         while stack:
             n = stack.pop()
@@ -1172,11 +1185,15 @@ class _Collector:
                 self._call(n, scope, kinds, stmt)
             elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mod) and isinstance(n.left, ast.Name):
                 self.percent_names.add(n.left.id)
-            elif isinstance(n, (ast.Constant, ast.Name, ast.Load, ast.Store)):
-                continue
-            children = list(ast.iter_child_nodes(n))
+            children = []  # (ast.iter_child_nodes, without its two generators; leaves are not pushed)
+            for name in n._fields:
+                value = getattr(n, name, None)
+                if isinstance(value, list):
+                    children += [x for x in value if isinstance(x, AST) and type(x) not in _LEAF_NODES]
+                elif isinstance(value, AST) and type(value) not in _LEAF_NODES:
+                    children.append(value)
             children.reverse()
-            stack.extend(children)
+            stack += children
 
     def _assignment(self, node, scope, kinds) -> None:  # noqa: ANN001
         import ast
