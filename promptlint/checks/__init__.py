@@ -47,15 +47,16 @@ RULE_CHECK_KINDS = frozenset(CHECK_KINDS) | {ENGINE_KIND}
 
 
 def get_check(kind: str):  # noqa: ANN201 - a check function
-    """The ``run`` function of check kind ``kind`` (looked up once per process: the
-    engine asks for every rule of every prompt); raises ``KeyError`` if unknown."""
-    run = _RUNS.get(kind)
-    if run is None:
-        run = _RUNS[kind] = importlib.import_module(f"{__name__}.{CHECK_KINDS[kind]}").run
-    return run
+    """The ``run`` function of check kind ``kind`` (its module is looked up once per
+    process: the engine asks for every rule of every prompt); raises ``KeyError``
+    if unknown."""
+    module = _MODULES.get(kind)
+    if module is None:
+        module = _MODULES[kind] = importlib.import_module(f"{__name__}.{CHECK_KINDS[kind]}")
+    return module.run
 
 
-_RUNS: dict = {}
+_MODULES: dict = {}
 
 
 class CheckContext:
