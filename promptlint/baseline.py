@@ -128,7 +128,7 @@ def load_baseline(path: str) -> Baseline:
     except OSError as exc:
         raise UsageError(f"cannot read baseline: {exc.strerror or exc}", path) from None
     except UnicodeDecodeError as exc:
-        raise UsageError(f"baseline is not UTF-8 text (byte {exc.start})", path) from None
+        raise UsageError(f"baseline is not UTF-8 text (at byte offset {exc.start})", path) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -5,6 +5,7 @@ config or internal error)."""
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections import Counter
 from enum import Enum
@@ -76,6 +77,16 @@ def _fail(message: str) -> None:
 
 
 @app.command()
+def _table_console() -> Console:
+    """The console a table goes to on stdout: the terminal's width, or, when stdout
+    is not a terminal (a pipe, a file, a CI log) and ``COLUMNS`` is not set, 200
+    columns without colour, instead of rich's 80 that fold every cell."""
+    out = Console()
+    if out.is_terminal or "COLUMNS" in os.environ:
+        return out
+    return Console(width=200, no_color=True)
+
+
 def check(
     paths: List[str] = typer.Argument(None, help="Files or folders to lint (default: .)."),
     output_format: CheckFormat = typer.Option(CheckFormat.full, "--output-format", help="How to print findings."),
@@ -281,7 +292,7 @@ def prompts(
             tokens = str(p["tokens"]["count"]) if p.get("tokens") else "-"
             table.add_row(p["id"], str(p["line"]), p["syntax"], ", ".join(p["placeholders"]), tokens, parts,
                           "yes" if p["separated"] else "no", p.get("kind", ""), p.get("checks", ""))
-        Console().print(table)
+        _table_console().print(table)
     for r in report.errors:
         _err.print(f"promptlint: error: {r.error}" if r.usage else f"promptlint: internal error: {r.path}: {r.error}",
                    markup=False)
@@ -515,10 +526,7 @@ def variance(
         if cache is not None:
             cache.close()
     doc = build_report(results, be)
-    out = RichConsole()
-    if not out.is_terminal:
-        # CI logs: no terminal width to fit, so give the table room instead of folding every cell.
-        out = RichConsole(width=200, no_color=True)
+    out = _table_console()
     modes = sorted({p["sampling"]["sampling_mode"] for p in results})
     table = Table(title=f"promptlint variance — {be.name} {be.model_id} ({', '.join(modes)} sampling)")
     priced = settings.prices is not None

@@ -231,7 +231,7 @@ def _read_pack(root, pack: str, label: str, known_checks: frozenset[str]) -> tup
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise UsageError(f"rule file is not UTF-8 text (byte {exc.start})", source) from None
+            raise UsageError(f"rule file is not UTF-8 text (at byte offset {exc.start})", source) from None
         if entry.name.startswith("vocabulary."):
             _, vocab = load_yaml(text, source)
             continue

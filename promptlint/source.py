@@ -54,7 +54,7 @@ def read_source(path: str) -> tuple[str | None, str | None]:
     try:
         return raw[bom:].decode("utf-8"), None
     except UnicodeDecodeError as exc:
-        return None, f"file is not UTF-8 text (byte {exc.start + bom})"  # an offset into the file, BOM included
+        return None, f"file is not UTF-8 text (at byte offset {exc.start + bom})"  # 0-based, BOM included
 
 
 def undecodable_position(path: str) -> tuple[int, int]:

@@ -102,7 +102,7 @@ def test_parse_error_does_not_stop_the_run(tmp_path) -> None:  # noqa: ANN001
     assert proc.returncode == 1, proc.stderr
     assert "bad.py:1:17: PL900" in proc.stdout
     assert "latin1.prompt:1:4: PL900" in proc.stdout and "not UTF-8" in proc.stdout  # at the undecodable byte
-    assert "bom.prompt:2:4: PL900" in proc.stdout and "(byte 20)" in proc.stdout
+    assert "bom.prompt:2:4: PL900" in proc.stdout and "(at byte offset 20)" in proc.stdout
     assert "prompts/p.md:1:1: PL003" not in proc.stdout and "prompts/p.md:1:1: PL004" in proc.stdout
 
 
@@ -129,3 +129,16 @@ def test_rule_docs_command() -> None:
     listing = _run(".", "rules").stdout.splitlines()
     assert len(listing) == len(list(Path(promptlint.__file__).parent.joinpath("rules", "core").glob("PL*.yml")))
     assert listing[0].startswith("PL001\tmissing-context")
+
+
+def test_prompts_table_is_not_folded_when_piped(tmp_path) -> None:  # noqa: ANN001
+    """Piped (no terminal, no COLUMNS), the table gets room: a long prompt id stays on one line."""
+    import os
+
+    name = "a_module_with_a_rather_long_name_for_its_prompts"
+    (tmp_path / f"{name}.py").write_text('SUMMARY_SYSTEM_PROMPT_FOR_THE_WEEKLY_REPORT = "You are a bot. Answer in JSON."\n')
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    proc = subprocess.run([sys.executable, "-m", "promptlint", "prompts", "--no-cache", "."], cwd=tmp_path,
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{name}.py::SUMMARY_SYSTEM_PROMPT_FOR_THE_WEEKLY_REPORT" in proc.stdout

@@ -136,3 +136,11 @@ def test_line_index_positions_match_a_newline_count() -> None:
             assert index.position(offset) == Position(line, column), (text, offset)
             assert index.offset(Position(line, column)) == offset
         assert len(index.line_starts) == text.count("\n") + 1
+
+
+def test_a_null_byte_in_python_source_is_reported_where_it_is() -> None:
+    """CPython's parser gives no position for a null byte: the parse error sits at the byte itself."""
+    src = 'SYSTEM_PROMPT = """You are a bot. Answer in JSON.\nStop when done."""\nx = 1\0\n'
+    errors = [f for f in lint("app.py", src).findings if f.name == "parse-error"]
+    assert len(errors) == 1 and "null bytes" in errors[0].message
+    assert (errors[0].span.start.line, errors[0].span.start.column) == (3, 6)

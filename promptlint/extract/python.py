@@ -204,7 +204,8 @@ def extract_python(path: str, text: str, index: LineIndex, settings,  # noqa: AN
         result.problems.append(_syntax_problem(text, index, err))
         return result
     except (ValueError, RecursionError, MemoryError) as exc:
-        result.problems.append(ParseProblem(0, f"Python source cannot be parsed ({type(exc).__name__}: {exc})"))
+        at = max(0, text.find("\0")) if isinstance(exc, ValueError) else 0  # "cannot contain null bytes": at the first
+        result.problems.append(ParseProblem(at, f"Python source cannot be parsed ({type(exc).__name__}: {exc})"))
         return result
     collector = _Collector(text, index, settings)
     collector.collect(tree)
@@ -388,7 +389,10 @@ def _newer_python(text: str) -> bool:
 
 
 def _syntax_problem(text: str, index: LineIndex, err: SyntaxError) -> ParseProblem:
-    """Where and why ``text`` does not parse, from CPython's own parser."""
+    """Where and why ``text`` does not parse, from CPython's own parser (a null
+    byte, which it reports without a position, at the first one)."""
+    if err.lineno is None and "\0" in text:
+        return ParseProblem(text.find("\0"), f"Python syntax error: {err.msg}")
     line = min(max(1, err.lineno or 1), len(index.line_starts))
     col = max(0, (err.offset or 1) - 1)
     off = min(index.line_starts[line - 1] + col, index.line_end(line))
