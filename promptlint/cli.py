@@ -5,7 +5,6 @@ config or internal error)."""
 from __future__ import annotations
 
 import difflib
-import os
 import sys
 from collections import Counter
 from enum import Enum
@@ -76,17 +75,15 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-@app.command()
 def _table_console() -> Console:
     """The console a table goes to on stdout: the terminal's width, or, when stdout
-    is not a terminal (a pipe, a file, a CI log) and ``COLUMNS`` is not set, 200
-    columns without colour, instead of rich's 80 that fold every cell."""
+    is not a terminal (a pipe, a file, a CI log), 200 columns without colour,
+    instead of the 80 that would fold every cell."""
     out = Console()
-    if out.is_terminal or "COLUMNS" in os.environ:
-        return out
-    return Console(width=200, no_color=True)
+    return out if out.is_terminal else Console(width=200, no_color=True)
 
 
+@app.command()
 def check(
     paths: List[str] = typer.Argument(None, help="Files or folders to lint (default: .)."),
     output_format: CheckFormat = typer.Option(CheckFormat.full, "--output-format", help="How to print findings."),

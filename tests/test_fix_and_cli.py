@@ -132,13 +132,9 @@ def test_rule_docs_command() -> None:
 
 
 def test_prompts_table_is_not_folded_when_piped(tmp_path) -> None:  # noqa: ANN001
-    """Piped (no terminal, no COLUMNS), the table gets room: a long prompt id stays on one line."""
-    import os
-
+    """Piped (no terminal), the table gets room: a long prompt id stays on one line."""
     name = "a_module_with_a_rather_long_name_for_its_prompts"
     (tmp_path / f"{name}.py").write_text('SUMMARY_SYSTEM_PROMPT_FOR_THE_WEEKLY_REPORT = "You are a bot. Answer in JSON."\n')
-    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
-    proc = subprocess.run([sys.executable, "-m", "promptlint", "prompts", "--no-cache", "."], cwd=tmp_path,
-                          capture_output=True, text=True, env=env)
+    proc = _run(tmp_path, "prompts", "--no-cache", ".")
     assert proc.returncode == 0, proc.stderr
     assert f"{name}.py::SUMMARY_SYSTEM_PROMPT_FOR_THE_WEEKLY_REPORT" in proc.stdout
