@@ -36,6 +36,10 @@ FALLBACK = [
     'X = lambda: "a"\n',
     'X[call()] = "a"\n',
     'x: Annotated[str, Field(description="d")] = Field(max_length=1)\n',
+    'X = \ufb01le\n',
+    'X = a.\ufb01le\n',
+    'X = f(\ufb01le=1)\n',
+    'def g():\n    X = f"{yield}"\n',
     'X = b"bytes" + call()\n',
 ]
 #: Statements built from ``ast`` that are not only literals: every node must sit where libcst puts it.
@@ -58,6 +62,8 @@ BUILT = [
     'X = (a), (b)\nY = a, b,\nZ = ((a, b))\nW = (\n    a,\n    (b, c),\n)\nV = (  # (a comment\n    a,  # another)\n    (b) ,\n)\n',
     'f(x, ( # why\n  "y"), z=((w)), *(xs))\n',
     'g(path=(*path, "$defs", name), root=[*a, b])\n',
+    'X = (a, b), (c)\nY = (a).b, (c)\nZ = (a) + b, (c)\nW = (-a, b), ((c))\nV = ("system", S), ("human")\n',
+    'X = (a \\\n,)\nY = (a, b  # c, d\n     ,)\nf((a, b  # c, d\n  ,))\n',
     'd = {"role": (  # the role\n    "user"), ("content"): [(c)]}\nt = xs[(0)]\n',
     'self.prompt = PromptTemplate(template=T, input_variables=["a", \'b\'], extra=[*xs])\n',
 ]
@@ -199,3 +205,15 @@ def test_every_built_statement_of_this_repository_matches_the_libcst_parse() -> 
                            (parsed.offset(y), parsed.offset(y, end=True)), (path.name, stmt.lineno, type(x).__name__)
             built += 1
     assert built > 1000
+
+
+def test_a_thousand_term_chain_is_left_to_the_deep_libcst_parse() -> None:
+    """Building nodes recursively from ``ast`` runs out of stack on a chain of a thousand
+    ``+``: the statement is then parsed (on a deep stack) and its prompt still found."""
+    from conftest import lint
+
+    src = 'SYSTEM_PROMPT = ("You are a helpful bot. Answer in JSON." +\n' + '    "a" +\n' * 980 + '    "b")\n'
+    _, col, stmts = _parsed(src)
+    assert _PlainSnippet.build(src, col, stmts[0]) is None
+    result = lint("app.py", src)
+    assert result.error is None and [p["id"] for p in result.prompts] == ["app.py::SYSTEM_PROMPT"]

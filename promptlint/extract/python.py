@@ -25,6 +25,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from keyword import iskeyword
 
 import libcst as cst
 
@@ -552,8 +553,8 @@ class _PlainSnippet:
         calls: dict = {}
         try:
             node = _AstToCst(text, col, positions, calls).convert(value)
-        except _NotPlain:
-            return None
+        except (_NotPlain, RecursionError):
+            return None  # (a chain of a thousand ``+``: libcst parses it on a deep stack, see :func:`_deep`)
         if isinstance(stmt, ast.Expr):
             return cls({}, calls, positions)
         key = (stmt.lineno, col.column(stmt.lineno, stmt.col_offset))
@@ -591,6 +592,14 @@ class _AstToCst:
         self.positions[out] = self.col.extent(node)
         return out
 
+    def _written(self, name: str, start: int) -> str:
+        """``name`` (an ``ast`` identifier) when the source has it as such at ``start``;
+        :class:`_NotPlain` when the source spells it otherwise (``ast`` gives
+        identifiers NFKC-normalised, ``ﬁle`` as ``file``; libcst keeps the source)."""
+        if not self.text.startswith(name, start):
+            raise _NotPlain
+        return name
+
     def _name(self, name: str, start: int):  # noqa: ANN202 - a keyword or attribute name at ``start``
         out = cst.Name(name)
         self.positions[out] = (start, start + len(name))
@@ -601,11 +610,11 @@ class _AstToCst:
 
         t = type(node)
         if t is ast.Name:
-            return self._place(cst.Name(node.id), node)
+            return self._place(cst.Name(self._written(node.id, self.col.extent(node)[0])), node)
         if t is ast.Attribute:
             end = self.col.offset(node.end_lineno, node.end_col_offset)
-            return self._place(cst.Attribute(value=self.convert(node.value), attr=self._name(node.attr, end - len(node.attr))),
-                               node)
+            attr = self._name(self._written(node.attr, end - len(node.attr)), end - len(node.attr))
+            return self._place(cst.Attribute(value=self.convert(node.value), attr=attr), node)
         if t is ast.Call:
             func = self.convert(node.func)
             e = self.col.extent(node)[1]
@@ -621,7 +630,7 @@ class _AstToCst:
             for ((s, _), a), value, (vs, ve) in zip(items, values, outer):
                 if isinstance(a, ast.keyword):
                     arg = (cst.Arg(self.convert(value), star="**") if a.arg is None
-                           else cst.Arg(self.convert(value), keyword=self._name(a.arg, s)))
+                           else cst.Arg(self.convert(value), keyword=self._name(self._written(a.arg, s), s)))
                 elif isinstance(a, ast.Starred):
                     arg = cst.Arg(self.convert(value), star="*")
                 else:
@@ -650,8 +659,9 @@ class _AstToCst:
             if t is ast.List:
                 return self._place(cst.List(elements), node)
             out = cst.Tuple(elements)
-            tail = _COMMENT.sub("", self.text[outer[-1][1]:inner[1]]).strip()
-            last = self.text.index(",", outer[-1][1]) + 1 if tail.startswith(",") else outer[-1][1]
+            tail = _COMMENT.sub(lambda m: " " * len(m.group()), self.text[outer[-1][1]:inner[1]])
+            comma = len(tail) - len(tail.lstrip(" \t\r\n\f\\"))
+            last = outer[-1][1] + comma + 1 if tail[comma:comma + 1] == "," else outer[-1][1]
             first = self.col.extent(node.elts[0])[0] if isinstance(node.elts[0], ast.Starred) else outer[0][0]
             self.positions[out] = (first, last)  # (libcst's range ends after a trailing comma)
             return out
@@ -696,9 +706,9 @@ class _AstToCst:
         is a tuple of two parenthesized names, told by the parentheses between
         the elements."""
         text = self.text
-        if not (text[start] == "(" and text[end - 1] == ")"):
-            return start, end
         cuts = [self.col.extent(e) for e in node.elts]
+        if not (text[start] == "(" and text[end - 1] == ")") or cuts[0][0] <= start or cuts[-1][1] >= end:
+            return start, end  # (``(a, b), (c)``: the outer parentheses are the elements')
         gaps = [(start + 1, cuts[0][0])] + [(a[1], b[0]) for a, b in zip(cuts, cuts[1:])] + [(cuts[-1][1], end - 1)]
         depth = 0
         for a, b in gaps:
@@ -789,6 +799,8 @@ class _AstToCst:
             expression = None
             at = m.start("name")
             for word in m.group("name").split("."):
+                if iskeyword(word):
+                    raise _NotPlain  # ``{yield}``, ``{None}``: not a name node in libcst's tree
                 name = self._name(word, at)
                 if expression is None:
                     expression = name
