@@ -543,6 +543,9 @@ class _PlainSnippet:
 
     @classmethod
     def build(cls, text: str, col: "_Collector", stmt) -> "_PlainSnippet | None":  # noqa: ANN001
+        """The snippet of ``ast`` statement ``stmt`` of the file ``text`` (``col``, its
+        collector, turns ``ast`` positions into file offsets), or ``None`` when the
+        statement is not one this class builds (see the class docstring)."""
         import ast
 
         value = getattr(stmt, "value", None)
@@ -616,6 +619,8 @@ class _AstToCst:
         return out
 
     def convert(self, node):  # noqa: ANN001, ANN201, C901
+        """The libcst node of ``ast`` expression ``node``, placed in :attr:`positions`
+        (its children too). Raises :class:`_NotPlain` for a node it does not build."""
         import ast
 
         t = type(node)
