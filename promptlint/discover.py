@@ -345,3 +345,44 @@ def _head(path, size: int = 65536) -> str:  # noqa: ANN001 - a Path or a str
             return fh.read(size).decode("utf-8", errors="replace")
     except OSError:
         return ""
+
+
+def discover_aside(paths: list[str], settings, force_exclude: bool = False):  # noqa: ANN001, ANN201
+    """Start :func:`discover` in a forked child process; return the function that
+    waits for it, ``() -> list[(display_path, kind)] | None``, or ``None`` at once
+    where ``os.fork`` does not exist. The caller does other work meanwhile and
+    must call the function once (it reaps the child). It answers ``None`` when
+    the child did not send a whole list (a path that does not exist, an internal
+    error, a killed child): the caller then runs :func:`discover` itself, which
+    raises or answers as it would have. The list travels pickled through a pipe
+    (on twelve public repositories at most a few thousand short tuples)."""
+    import pickle
+
+    if not hasattr(os, "fork"):
+        return None
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: walk, send the list, leave without the parent's exit handlers or buffered output
+        code = 1
+        try:
+            os.close(r)
+            data = pickle.dumps(discover(paths, settings, force_exclude), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(w, "wb") as out:
+                out.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(w)
+
+    def result() -> list[tuple[str, str]] | None:
+        with os.fdopen(r, "rb") as fh:
+            data = fh.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # noqa: BLE001 - a cut-off list: the caller walks instead
+            return None
+
+    return result

@@ -57,10 +57,51 @@ def test_pool_started_before_discovery_on_a_cold_run_only(tmp_path, monkeypatch)
     cold = lint_paths(["."], s, jobs=2)  # no cache yet: the pool starts early and lints even these six files
     warm = lint_paths(["."], s, jobs=2)
     named = lint_paths(["app.py"], s, use_cache=False, jobs=2)
-    assert [p is not None for p in started] == [False, True, False, False]
+    assert [p is not None for p, _ in started] == [False, True, False, False]
     key = lambda r: [(f.path, f.code, f.span) for f in r.findings] + [p["id"] for x in r.results for p in x.prompts]  # noqa: E731
     assert key(cold) == key(serial) == key(warm) and warm.cached == 6 and cold.cached == 0
     assert [p["id"] for x in named.results for p in x.prompts] == ["app.py::SYSTEM_PROMPT"]
+
+
+def test_walk_aside_lists_what_discover_lists_and_falls_back_on_failure(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import os
+    import sys
+
+    import pytest
+
+    from promptlint.discover import discover, discover_aside
+    from promptlint.errors import UsageError
+
+    if not hasattr(os, "fork"):
+        pytest.skip("os.fork is not available on this platform")
+    _corpus(tmp_path, 4)
+    (tmp_path / "app.py").write_text('SYSTEM_PROMPT = "You are a tutor. Explain each step, then stop."\n')
+    (tmp_path / "notes.png").write_bytes(b"\x89PNG")
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(["."])
+    walk = discover_aside(["."], s)
+    assert walk() == discover(["."], s) and len(discover(["."], s)) == 5
+    assert discover_aside([".", "missing"], s)() is None  # the child raised: the caller walks and raises itself
+    with pytest.raises(UsageError, match="missing"):
+        lint_paths([".", "missing"], s, use_cache=False, jobs=2)
+    # On Linux the cold run's workers are forked after this process warmed up: they do not warm up again.
+    started = []
+    real_pool, real_init = engine._early_pool, engine._init_worker
+    log = tmp_path / "workers.log"  # written by the worker processes
+
+    def init(settings, warm=False) -> None:  # noqa: ANN001
+        with open(log, "a") as fh:
+            fh.write(f"warm={warm}\n")
+        real_init(settings, warm)
+
+    monkeypatch.setattr(engine, "_early_pool", lambda *a: started.append(real_pool(*a)) or started[-1])
+    monkeypatch.setattr(engine, "_init_worker", init)
+    report = lint_paths(["."], s, use_cache=False, jobs=2)
+    assert [p["id"] for r in report.results for p in r.prompts] == ["app.py::SYSTEM_PROMPT"] + [
+        f"prompts/p{i}.md" for i in range(4)]
+    expected = "warm=False" if sys.platform.startswith("linux") else "warm=True"
+    assert log.read_text().split() == [expected, expected]
+    assert (started[0][1] is not None) == sys.platform.startswith("linux")
 
 
 def test_internal_error_fails_closed(tmp_path, monkeypatch) -> None:  # noqa: ANN001

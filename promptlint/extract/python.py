@@ -952,6 +952,31 @@ def _leaf_nodes() -> frozenset:
 
 _LEAF_NODES = _leaf_nodes()
 
+#: How :meth:`_Collector._stmts` walks a statement's field: a list of statements, except handlers or match
+#: cases, or expressions.
+_BODY, _CLAUSES, _EXPRS = "body", "clauses", "exprs"
+#: Statement type -> ``((field, part), …)`` in ``_fields`` order, leaving out fields that never hold an
+#: expression worth a look (names, ``import`` aliases, type comments, ``global`` names); see :func:`_stmt_plan`.
+_STMT_PLANS: dict[type, tuple[tuple[str, str], ...]] = {}
+_NO_EXPRESSION = frozenset({"name", "names", "module", "level", "type_comment", "simple", "is_async"})
+
+
+def _stmt_plan(t: type) -> tuple[tuple[str, str], ...]:
+    """The fields of statement type ``t`` as :meth:`_Collector._stmts` walks them
+    (cached in :data:`_STMT_PLANS`): ``body``/``orelse``/``finalbody`` hold
+    statements, ``handlers``/``cases`` except clauses or match cases, the rest
+    expressions, in the order of ``t._fields`` (the order calls are recorded in)."""
+    plan = []
+    for field in t._fields:
+        if field in ("body", "orelse", "finalbody"):
+            plan.append((field, _BODY))
+        elif field in ("handlers", "cases"):
+            plan.append((field, _CLAUSES))
+        elif field not in _NO_EXPRESSION:
+            plan.append((field, _EXPRS))
+    _STMT_PLANS[t] = found = tuple(plan)
+    return found
+
 
 @dataclass
 class _Assignment:
@@ -1153,53 +1178,59 @@ class _Collector:
     def _stmts(self, body, scope: tuple[str, ...], kinds: tuple[str, ...], func) -> None:  # noqa: ANN001
         import ast
 
+        plans = _STMT_PLANS
         for st in body:
-            if isinstance(st, ast.ImportFrom) and st.module:
+            t = type(st)
+            plan = plans.get(t) or _stmt_plan(t)
+            if t is ast.ImportFrom:
                 for alias in st.names:
-                    self.imports[alias.asname or alias.name] = st.module
-            if isinstance(st, ast.ImportFrom):
-                for alias in st.names:
+                    if st.module:
+                        self.imports[alias.asname or alias.name] = st.module
                     if alias.name != "*":
                         self.import_from[alias.asname or alias.name] = ("." * st.level + (st.module or ""), alias.name)
-            if isinstance(st, ast.Import):
+            elif t is ast.Import:
                 for alias in st.names:  # ``import app.texts as texts`` / ``import app.texts``: ``….GUIDE`` reads there
                     self.import_module[alias.asname or alias.name] = alias.name
-            if isinstance(st, (ast.With, ast.AsyncWith)):
+            elif t is ast.With or t is ast.AsyncWith:
                 for item in st.items:  # ``with open(PATH) as fh``: what ``fh.read()`` reads
                     if isinstance(item.optional_vars, ast.Name):
                         self.with_items.setdefault((tuple(scope), item.optional_vars.id), []).append(
                             (st.lineno, item.context_expr))
-            if isinstance(st, (ast.Assign, ast.AnnAssign)):
+            elif t is ast.Assign or t is ast.AnnAssign:
                 self._assignment(st, scope, kinds)
-            elif isinstance(st, ast.AugAssign) and isinstance(st.op, ast.Add) and isinstance(st.target, ast.Name):
-                self.augments.setdefault((tuple(scope), st.target.id), []).append(st)
-            elif isinstance(st, ast.Return) and st.value is not None and func is not None:
-                self.returns.setdefault(id(func), []).append(st)
+            elif t is ast.AugAssign:
+                if isinstance(st.op, ast.Add) and isinstance(st.target, ast.Name):
+                    self.augments.setdefault((tuple(scope), st.target.id), []).append(st)
+            elif t is ast.Return:
+                if st.value is not None and func is not None:
+                    self.returns.setdefault(id(func), []).append(st)
             inner_scope, inner_kinds, inner_func = scope, kinds, func
-            if isinstance(st, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            if t is ast.ClassDef:
                 inner_scope = scope + (st.name,)
-                if isinstance(st, ast.ClassDef):
-                    inner_kinds = kinds + ("class",)
-                    self.classes.setdefault((tuple(scope), st.name), st)
-                    self.class_scopes.add(tuple(inner_scope))
-                else:
-                    inner_kinds = kinds + ("def",)
-                    self.functions.setdefault((tuple(scope), st.name), st)
-                    inner_func = st
-            for field in st._fields:
+                inner_kinds = kinds + ("class",)
+                self.classes.setdefault((tuple(scope), st.name), st)
+                self.class_scopes.add(tuple(inner_scope))
+            elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+                inner_scope = scope + (st.name,)
+                inner_kinds = kinds + ("def",)
+                self.functions.setdefault((tuple(scope), st.name), st)
+                inner_func = st
+            for field, part in plan:
                 value = getattr(st, field, None)
-                if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                if not value:
+                    continue
+                if part is _BODY:
                     self._stmts(value, inner_scope, inner_kinds, inner_func)
-                elif field in ("handlers", "cases") and value:
+                elif part is _CLAUSES:
                     for h in value:  # except handlers and match cases hold statements and an expression
                         self._stmts(h.body, inner_scope, inner_kinds, inner_func)
                         head = getattr(h, "type", None) or getattr(h, "guard", None)
                         if head is not None:
                             self._exprs(head, scope, kinds, st)
-                elif isinstance(value, ast.AST) or (isinstance(value, list) and value):
+                else:
                     # Decorators, bases and defaults belong to the enclosing scope; a body's expressions to the
                     # statement's own (for a simple statement the two are the same).
-                    for node in value if isinstance(value, list) else [value]:
+                    for node in value if type(value) is list else (value,):
                         if isinstance(node, ast.AST) and self._touches(node):
                             self._exprs(node, scope, kinds, st)
 
