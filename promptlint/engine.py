@@ -376,11 +376,18 @@ def _init_worker(settings: Settings, warm: bool = False) -> None:
     gc.freeze()
 
 
-def _work(batch: list[tuple[str, str, str, bool]]) -> list[FileResult]:
+def _work(batch: list[tuple[str, str, str | None, bool]]) -> list[FileResult]:
+    """Lint one batch of ``(display path, kind, text, hazards_only)`` in a worker;
+    a text of ``None`` is in :data:`_FORKED_TEXTS`."""
     settings = _WORKER_SETTINGS
     assert settings is not None
-    return [FileResult(path, comment_styles=("hash",)) if _dropped(path, kind, text, settings)
-            else lint_text(path, text, settings, kind, hazards_only=h) for path, kind, text, h in batch]
+    out = []
+    for path, kind, text, h in batch:
+        if text is None:
+            text = _FORKED_TEXTS[path]
+        out.append(FileResult(path, comment_styles=("hash",)) if _dropped(path, kind, text, settings)
+                   else lint_text(path, text, settings, kind, hazards_only=h))
+    return out
 
 
 def _dropped(path: str, kind: str, text: str, settings: Settings) -> bool:
@@ -560,44 +567,84 @@ def _early_pool(paths: list[str], settings: Settings, workers: int, cached: bool
     ``(None, None)`` otherwise (a warm run, a named file, ``--jobs 1``: the pool
     is then made when enough files need linting).
 
-    On Linux, with no other thread running, the walk runs in a forked child
-    (:func:`~promptlint.discover.discover_aside`) while this process imports the
-    extractors and compiles their patterns (:func:`_warm_up`, 0.5-0.7 s on two
-    cores), and the workers are forked from it afterwards with all of that in
-    place: one warm-up per run instead of one per worker (on three of the twelve
-    repositories 12-23 % of a cold run's CPU time). ``walk`` is then the function
-    that waits for the child's file list. Elsewhere the workers warm up
-    themselves while this process walks (``walk`` is ``None``)."""
+    On Linux, with no other thread running, the walk and the reading of the
+    files run in a forked child (:func:`_walk_and_read` by
+    :func:`~promptlint.aside.run_aside`) while this process imports the
+    extractors and compiles their patterns (:func:`_warm_up`, 0.5-0.8 s on two
+    cores); the workers are forked from this process once the files are in, so
+    they start with the extractors loaded and the texts in memory
+    (:data:`_FORKED_TEXTS`): one warm-up per run instead of one per worker, and
+    no text pickled to a worker. ``walk`` is then the function that waits for the
+    child. Elsewhere the workers start at once and warm up themselves while this
+    process walks (``walk`` is ``None``)."""
     if cached or workers <= 1 or budget or settings.count_tokens or not any(os.path.isdir(p) for p in paths):
         return None, None
     import threading
     from concurrent.futures import ProcessPoolExecutor
 
-    from .discover import discover_aside
+    from .aside import run_aside
 
     # (forking a process that runs other threads can deadlock the child on a lock one of them holds)
     walk = None
     if sys.platform.startswith("linux") and threading.active_count() == 1:
-        walk = discover_aside(paths, settings, force_exclude)
+        walk = run_aside(_walk_and_read, paths, settings, force_exclude)
     if walk is not None:
         import multiprocessing
 
         _warm_up(settings, set(_WARM_UP))
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings,),
-                                   mp_context=multiprocessing.get_context("fork"))
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings, True))
+        # (the workers fork at the first task, which waits for the texts: see _lint_paths)
+        return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings,),
+                                   mp_context=multiprocessing.get_context("fork")), walk
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings, True))
     pool.submit(int)  # (forked workers start on the first task, all at once)
-    return pool, walk
+    return pool, None
+
+
+#: Texts of the files to lint, by display path, in the process the workers are forked from when they are
+#: forked after the files were read (see :func:`_early_pool`): a batch then names its files, and
+#: :func:`_work` takes their texts from here.
+_FORKED_TEXTS: dict[str, str] = {}
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    """``(size in bytes, mtime in ns)`` of ``path``, or ``None`` when it cannot be stat'ed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _read_for_lint(display: str, kind: str, paths: list[str], settings: Settings):  # noqa: ANN202
+    """``(text, hazards, content key)`` of one discovered file, or ``(None, False, None)``
+    when it cannot be read as text (:func:`lint_file` then reports why)."""
+    text, _ = read_source(display)
+    if text is None:
+        return None, False, None
+    hazards = in_test_folder(display, paths, settings)
+    return text, hazards, content_key(display, kind, hazards, text)
+
+
+def _walk_and_read(paths: list[str], settings: Settings, force_exclude: bool) -> list[tuple]:
+    """What a cold run needs before linting, for :func:`_early_pool`'s child:
+    ``[(display, kind, stamp, text, hazards, key), …]`` in discovery order (see
+    :func:`_stamp` and :func:`_read_for_lint`). Raises what :func:`discover` raises."""
+    from .discover import discover
+
+    return [(display, kind, _stamp(display), *_read_for_lint(display, kind, paths, settings))
+            for display, kind in discover(paths, settings, force_exclude)]
 
 
 def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exclude: bool, budget: bool,  # noqa: ANN001
                 cpath: Path, workers: int, pool, walk=None) -> Report:
+    global _FORKED_TEXTS
     from .discover import discover
 
-    files = walk() if walk is not None else None
-    if files is None:  # no walk aside, or it failed: here (a missing path raises its UsageError here)
+    read = walk() if walk is not None else None  # [(display, kind, stamp, text, hazards, key), …]
+    if read is None:  # no walk aside, or it failed: here (a missing path raises its UsageError here)
         files = discover(paths, settings, force_exclude)
+    else:
+        files = [(display, kind) for display, kind, *_ in read]
     cache = _load_cache(cpath) if use_cache else {}
     # path -> (size, mtime_ns, content key): a file whose size and mtime are unchanged is not even
     # read again (as ruff's cache does); its result is still looked up by its content key.
@@ -608,24 +655,18 @@ def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exc
     keys: dict[str, str] = {}
     texts: dict[str, str] = {}
     cached = 0
-    for display, kind in files:
-        try:
-            st = os.stat(display)
-            stamp = (st.st_size, st.st_mtime_ns)
-        except OSError:
-            stamp = None
+    for i, (display, kind) in enumerate(files):
+        stamp = read[i][2] if read is not None else _stamp(display)
         known = stats.get(display)
         if use_cache and stamp is not None and known and known[:2] == stamp and known[2] in cache:
             results[display] = unpack_result(cache[known[2]])
             cached += 1
             continue
-        text, problem = read_source(display)
+        text, hazards, key = read[i][3:] if read is not None else _read_for_lint(display, kind, paths, settings)
         if text is None:
             results[display] = lint_file(display, kind, settings)
             continue
         texts[display] = text
-        hazards = in_test_folder(display, paths, settings)
-        key = content_key(display, kind, hazards, text)
         keys[display] = key
         if stamp is not None:
             stats[display] = (*stamp, key)
@@ -662,6 +703,9 @@ def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exc
         size = max(4, len(todo) // (workers * 32))
         batches = ([contracts] if contracts else []) + [todo[i:i + size] for i in range(0, len(todo), size)]
         todo = contracts + todo
+        if read is not None:  # the workers fork from here now: they find the texts in memory
+            _FORKED_TEXTS = texts
+            batches = [[(display, kind, None, hazards) for display, kind, _, hazards in b] for b in batches]
         if pool is None:
             _warm_up(settings, {kind for _, kind, _, _ in todo})
             from concurrent.futures import ProcessPoolExecutor
@@ -671,6 +715,7 @@ def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exc
             for batch_results in pool.map(_work, batches):
                 for r in batch_results:
                     results[r.path] = r
+        _FORKED_TEXTS = {}
     else:
         for display, kind, text, hazards in todo:
             results[display] = lint_text(display, text, settings, kind, hazards_only=hazards)

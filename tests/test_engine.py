@@ -63,13 +63,14 @@ def test_pool_started_before_discovery_on_a_cold_run_only(tmp_path, monkeypatch)
     assert [p["id"] for x in named.results for p in x.prompts] == ["app.py::SYSTEM_PROMPT"]
 
 
-def test_walk_aside_lists_what_discover_lists_and_falls_back_on_failure(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_walk_aside_reads_what_discover_lists_and_falls_back_on_failure(tmp_path, monkeypatch) -> None:  # noqa: ANN001
     import os
     import sys
 
     import pytest
 
-    from promptlint.discover import discover, discover_aside
+    from promptlint.aside import run_aside
+    from promptlint.discover import discover
     from promptlint.errors import UsageError
 
     if not hasattr(os, "fork"):
@@ -79,9 +80,11 @@ def test_walk_aside_lists_what_discover_lists_and_falls_back_on_failure(tmp_path
     (tmp_path / "notes.png").write_bytes(b"\x89PNG")
     monkeypatch.chdir(tmp_path)
     s = load_settings(["."])
-    walk = discover_aside(["."], s)
-    assert walk() == discover(["."], s) and len(discover(["."], s)) == 5
-    assert discover_aside([".", "missing"], s)() is None  # the child raised: the caller walks and raises itself
+    read = run_aside(engine._walk_and_read, ["."], s, False)()
+    assert [(d, k) for d, k, *_ in read] == discover(["."], s) and len(read) == 5
+    assert read[0][3] == (tmp_path / "app.py").read_text() and read[0][5] is not None  # its text and content key
+    assert run_aside(engine._walk_and_read, [".", "missing"], s, False)() is None  # the child raised: the caller
+    # walks and raises itself
     with pytest.raises(UsageError, match="missing"):
         lint_paths([".", "missing"], s, use_cache=False, jobs=2)
     # On Linux the cold run's workers are forked after this process warmed up: they do not warm up again.
