@@ -231,7 +231,8 @@ def excluded(given: str, settings, text: str | None = None) -> bool:  # noqa: AN
     return is_prompt_file(rel, head, settings.vocabulary) is None
 
 
-def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tuple[str, str]]:  # noqa: ANN001
+def discover(paths: list[str], settings, force_exclude: bool = False,  # noqa: ANN001
+             sniffed: dict | None = None) -> list[tuple[str, str]]:
     """Expand command-line ``paths`` into ``(display_path, kind)`` pairs.
 
     ``display_path`` keeps the spelling the user gave (a file found under a
@@ -239,6 +240,15 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
     linted, unless ``force_exclude`` (for pre-commit, which names every staged
     file) applies the folder-walk rules and excludes to it as well. Raises
     :class:`~promptlint.errors.UsageError` for a path that does not exist.
+
+    ``sniffed`` (the result cache keeps one per settings) maps the path of each
+    file met while walking whose kind :func:`is_prompt_file` decided by reading
+    it (YAML, JSON and TOML keys, a bare Jinja file's prose, a notebook's code)
+    to ``(size in bytes, mtime in ns, kind or None, path as judged)``. A file
+    whose size, mtime and judged path are unchanged keeps its kind without being
+    read again (on the
+    lint_speed corpus that judging is a tenth of a cached run); the others are
+    judged and their entries updated in place.
     """
     from .errors import UsageError
     from .extract import kind_for_path
@@ -323,7 +333,8 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
                 if include is not None:
                     kind = kind_for_path(name) if include.match_file(rel) else None
                 else:
-                    kind = is_prompt_file(context + rel, lambda f=fpath: _head(f), settings.vocabulary)
+                    kind = (is_prompt_file(context + rel, lambda f=fpath: _head(f), settings.vocabulary)
+                            if sniffed is None else _sniffed_kind(context + rel, fpath, settings.vocabulary, sniffed))
                     if kind is None and extend is not None and extend.match_file(rel):
                         kind = kind_for_path(name)
                 if kind is None or ignored(name, False) or not os.path.isfile(fpath):
@@ -334,6 +345,36 @@ def discover(paths: list[str], settings, force_exclude: bool = False) -> list[tu
                     seen.add(key)
                     out.append((display, kind))
     return out
+
+
+def _sniffed_kind(rel: str, fpath: str, vocabulary, sniffed: dict) -> str | None:  # noqa: ANN001
+    """:func:`is_prompt_file` for the file at ``fpath``, answered from
+    ``sniffed`` when its entry's size and mtime still match (see :func:`discover`),
+    else judged, and recorded there when the judgment read the file."""
+    prior = sniffed.get(fpath)
+    if prior is not None:
+        try:
+            st = os.stat(fpath)
+        except OSError:
+            st = None
+        if st is not None and prior[:2] == (st.st_size, st.st_mtime_ns) and prior[3] == rel:
+            return prior[2]
+    read: list[str] = []
+
+    def head() -> str:
+        if not read:
+            read.append(_head(fpath))
+        return read[0]
+
+    kind = is_prompt_file(rel, head, vocabulary)
+    if read:
+        try:
+            st = os.stat(fpath)
+        except OSError:
+            sniffed.pop(fpath, None)
+        else:
+            sniffed[fpath] = (st.st_size, st.st_mtime_ns, kind, rel)
+    return kind
 
 
 def _head(path, size: int = 65536) -> str:  # noqa: ANN001 - a Path or a str

@@ -37,6 +37,8 @@ if TYPE_CHECKING:  # the analysis, checks and extractors are imported where a fi
 CACHE_VERSION = "4"
 MAX_FIX_ROUNDS = 10
 _STAT_KEY = "\0stat"
+#: The result cache's entry of file kinds judged by content (see :func:`promptlint.discover.discover`).
+_SNIFF_KEY = "\0sniffed"
 
 
 @dataclass
@@ -625,14 +627,18 @@ def _read_for_lint(display: str, kind: str, paths: list[str], settings: Settings
     return text, hazards, content_key(display, kind, hazards, text)
 
 
-def _walk_and_read(paths: list[str], settings: Settings, force_exclude: bool) -> list[tuple]:
+def _walk_and_read(paths: list[str], settings: Settings, force_exclude: bool) -> tuple[list[tuple], dict]:
     """What a cold run needs before linting, for :func:`_early_pool`'s child:
-    ``[(display, kind, stamp, text, hazards, key), …]`` in discovery order (see
-    :func:`_stamp` and :func:`_read_for_lint`). Raises what :func:`discover` raises."""
+    ``([(display, kind, stamp, text, hazards, key), …], sniffed)``, the files in
+    discovery order (see :func:`_stamp` and :func:`_read_for_lint`) and the kinds
+    judged by content (see :func:`~promptlint.discover.discover`). Raises what
+    :func:`discover` raises."""
     from .discover import discover
 
+    sniffed: dict = {}
+    files = discover(paths, settings, force_exclude, sniffed)
     return [(display, kind, _stamp(display), *_read_for_lint(display, kind, paths, settings))
-            for display, kind in discover(paths, settings, force_exclude)]
+            for display, kind in files], sniffed
 
 
 def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exclude: bool, budget: bool,  # noqa: ANN001
@@ -640,16 +646,21 @@ def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exc
     global _FORKED_TEXTS
     from .discover import discover
 
-    read = walk() if walk is not None else None  # [(display, kind, stamp, text, hazards, key), …]
-    if read is None:  # no walk aside, or it failed: here (a missing path raises its UsageError here)
-        files = discover(paths, settings, force_exclude)
-    else:
-        files = [(display, kind) for display, kind, *_ in read]
+    done = walk() if walk is not None else None  # ([(display, kind, stamp, text, hazards, key), …], sniffed)
     cache = _load_cache(cpath) if use_cache else {}
     # path -> (size, mtime_ns, content key): a file whose size and mtime are unchanged is not even
     # read again (as ruff's cache does); its result is still looked up by its content key.
     stats: dict = cache.setdefault(_STAT_KEY, {})
-    stats_changed = False
+    sniffed: dict = cache.setdefault(_SNIFF_KEY, {})  # kinds judged by content: see discover()
+    before = dict(sniffed)
+    if done is None:  # no walk aside, or it failed: here (a missing path raises its UsageError here)
+        read = None
+        files = discover(paths, settings, force_exclude, sniffed)
+    else:
+        read, found = done
+        sniffed.update(found)
+        files = [(display, kind) for display, kind, *_ in read]
+    stats_changed = sniffed != before
     results: dict[str, FileResult] = {}
     todo: list[tuple[str, str, str]] = []
     keys: dict[str, str] = {}

@@ -81,3 +81,50 @@ def test_force_exclude_applies_walk_rules_to_named_files(tmp_path, monkeypatch) 
     s = load_settings(named)
     assert [p for p, _ in discover(named, s)] == named
     assert [p for p, _ in discover(named, s, force_exclude=True)] == ["prompts/a.md", "app.py"]
+
+
+def test_kinds_judged_by_content_are_remembered_until_the_file_changes(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import os
+
+    import promptlint.discover as disc
+    from promptlint.engine import lint_paths
+
+    _tree(tmp_path, {
+        "src/run.jinja2": "Summarise the ticket {{ ticket }} in two sentences. Stop after the second sentence.\n",
+        "src/deploy.jinja2": "#!/bin/sh\nkubectl apply -f {{ manifest }}\n",
+        "config/agent.yaml": "system_prompt: You are a support agent. Answer in one paragraph.\n",
+        "app.py": "x = 1\n",
+    })
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(["."])
+    reads: list[str] = []
+    real_head = disc._head
+    monkeypatch.setattr(disc, "_head", lambda path, size=65536: reads.append(str(path)) or real_head(path, size))
+    sniffed: dict = {}
+    first = discover(["."], s, sniffed=sniffed)
+    assert sorted(reads) == ["./config/agent.yaml", "./src/deploy.jinja2", "./src/run.jinja2"]
+    assert sniffed["./src/deploy.jinja2"][2] is None and sniffed["./src/run.jinja2"][2] == "text"
+    reads.clear()
+    again = discover(["."], s, sniffed=sniffed)
+    assert reads == [] and again == first == discover(["."], s)
+    # A changed file (another size) is judged again, and its entry follows.
+    (tmp_path / "src/deploy.jinja2").write_text("Explain the manifest {{ manifest }} to the operator in plain words.\n")
+    reads.clear()
+    assert ("src/deploy.jinja2", "text") in discover(["."], s, sniffed=sniffed)
+    assert reads == ["./src/deploy.jinja2"] and sniffed["./src/deploy.jinja2"][2] == "text"
+    # Through the result cache: a run with a cache records the judgments, the next one reads none of those files.
+    for jobs in (1, 2):
+        for cache in tmp_path.glob(".promptlint_cache"):
+            import shutil
+
+            shutil.rmtree(cache)
+        reads.clear()
+        cold = lint_paths(["."], s, jobs=jobs)
+        reads.clear()
+        warm = lint_paths(["."], s, jobs=jobs)
+        assert reads == [] and warm.cached == len(warm.results) == 4
+        assert [r.path for r in cold.results] == [r.path for r in warm.results]
+    os.utime(tmp_path / "src/run.jinja2", ns=(1, 1))  # an older mtime: judged again
+    reads.clear()
+    lint_paths(["."], s, jobs=1)
+    assert reads == ["./src/run.jinja2"]

@@ -80,7 +80,8 @@ def test_walk_aside_reads_what_discover_lists_and_falls_back_on_failure(tmp_path
     (tmp_path / "notes.png").write_bytes(b"\x89PNG")
     monkeypatch.chdir(tmp_path)
     s = load_settings(["."])
-    read = run_aside(engine._walk_and_read, ["."], s, False)()
+    read, sniffed = run_aside(engine._walk_and_read, ["."], s, False)()
+    assert sniffed == {}  # no file here needs reading to tell its kind
     assert [(d, k) for d, k, *_ in read] == discover(["."], s) and len(read) == 5
     assert read[0][3] == (tmp_path / "app.py").read_text() and read[0][5] is not None  # its text and content key
     assert run_aside(engine._walk_and_read, [".", "missing"], s, False)() is None  # the child raised: the caller
