@@ -241,7 +241,7 @@ def discover(paths: list[str], settings, force_exclude: bool = False,  # noqa: A
     file) applies the folder-walk rules and excludes to it as well. Raises
     :class:`~promptlint.errors.UsageError` for a path that does not exist.
 
-    ``sniffed`` (the result cache keeps one per settings) maps the path of each
+    ``sniffed`` (the result cache keeps one per settings) maps the absolute path of each
     file met while walking whose kind :func:`is_prompt_file` decided by reading
     it (YAML, JSON and TOML keys, a bare Jinja file's prose, a notebook's code)
     to ``(size in bytes, mtime in ns, kind or None, path as judged)``. A file
@@ -351,7 +351,8 @@ def _sniffed_kind(rel: str, fpath: str, vocabulary, sniffed: dict) -> str | None
     """:func:`is_prompt_file` for the file at ``fpath``, answered from
     ``sniffed`` when its entry's size and mtime still match (see :func:`discover`),
     else judged, and recorded there when the judgment read the file."""
-    prior = sniffed.get(fpath)
+    key = os.path.abspath(fpath)  # (one cache serves runs from any folder of the project)
+    prior = sniffed.get(key)
     if prior is not None:
         try:
             st = os.stat(fpath)
@@ -367,13 +368,15 @@ def _sniffed_kind(rel: str, fpath: str, vocabulary, sniffed: dict) -> str | None
         return read[0]
 
     kind = is_prompt_file(rel, head, vocabulary)
-    if read:
+    if read and read[0]:  # (nothing read, as from a file it may not open, judges nothing for next time)
         try:
             st = os.stat(fpath)
         except OSError:
-            sniffed.pop(fpath, None)
+            sniffed.pop(key, None)
         else:
-            sniffed[fpath] = (st.st_size, st.st_mtime_ns, kind, rel)
+            sniffed[key] = (st.st_size, st.st_mtime_ns, kind, rel)
+    else:
+        sniffed.pop(key, None)
     return kind
 
 

@@ -103,7 +103,7 @@ def test_kinds_judged_by_content_are_remembered_until_the_file_changes(tmp_path,
     sniffed: dict = {}
     first = discover(["."], s, sniffed=sniffed)
     assert sorted(reads) == ["./config/agent.yaml", "./src/deploy.jinja2", "./src/run.jinja2"]
-    assert sniffed["./src/deploy.jinja2"][2] is None and sniffed["./src/run.jinja2"][2] == "text"
+    assert sniffed[str(tmp_path / "src/deploy.jinja2")][2] is None and sniffed[str(tmp_path / "src/run.jinja2")][2] == "text"
     reads.clear()
     again = discover(["."], s, sniffed=sniffed)
     assert reads == [] and again == first == discover(["."], s)
@@ -111,7 +111,7 @@ def test_kinds_judged_by_content_are_remembered_until_the_file_changes(tmp_path,
     (tmp_path / "src/deploy.jinja2").write_text("Explain the manifest {{ manifest }} to the operator in plain words.\n")
     reads.clear()
     assert ("src/deploy.jinja2", "text") in discover(["."], s, sniffed=sniffed)
-    assert reads == ["./src/deploy.jinja2"] and sniffed["./src/deploy.jinja2"][2] == "text"
+    assert reads == ["./src/deploy.jinja2"] and sniffed[str(tmp_path / "src/deploy.jinja2")][2] == "text"
     # Through the result cache: a run with a cache records the judgments, the next one reads none of those files.
     for jobs in (1, 2):
         for cache in tmp_path.glob(".promptlint_cache"):
@@ -128,3 +128,19 @@ def test_kinds_judged_by_content_are_remembered_until_the_file_changes(tmp_path,
     reads.clear()
     lint_paths(["."], s, jobs=1)
     assert reads == ["./src/run.jinja2"]
+
+
+def test_a_judgment_is_remembered_only_for_a_file_read_and_by_its_absolute_path(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import promptlint.discover as disc
+
+    _tree(tmp_path, {"x.yaml": "name: thing\n", "sub/x.yaml": "system_prompt: You are a bot. Answer in JSON.\n"})
+    s = load_settings([str(tmp_path)])
+    sniffed: dict = {}
+    monkeypatch.chdir(tmp_path)
+    assert discover(["."], s, sniffed=sniffed) == [("sub/x.yaml", "yaml")]
+    monkeypatch.chdir(tmp_path / "sub")  # the same "./x.yaml" from here is another file
+    assert discover(["."], s, sniffed=sniffed) == [("x.yaml", "yaml")]
+    # A file that could not be read (the head comes back empty) leaves no judgment behind.
+    monkeypatch.setattr(disc, "_head", lambda path, size=65536: "")
+    sniffed.clear()
+    assert discover(["."], s, sniffed=sniffed) == [] and sniffed == {}
