@@ -369,6 +369,9 @@ def _init_worker(settings: Settings, warm: bool = False) -> None:
 
     global _WORKER_SETTINGS
     _WORKER_SETTINGS = settings
+    from .aside import die_with_parent
+
+    die_with_parent()  # (a pool's workers hold both ends of its task pipe: killed, the parent leaves them blocked)
     if warm:  # started before discovery (see :func:`_early_pool`): the kinds to come are not known yet
         _warm_up(settings, set(_WARM_UP))
     # What a worker holds by now (imported modules, compiled patterns, the settings) lives as long as the

@@ -108,6 +108,66 @@ def test_walk_aside_reads_what_discover_lists_and_falls_back_on_failure(tmp_path
     assert (started[0][1] is not None) == sys.platform.startswith("linux")
 
 
+_ORPHAN_SCRIPT = """
+import os, signal, sys, time
+from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
+import promptlint.engine as engine
+from promptlint.aside import run_aside
+from promptlint.config import load_settings
+
+def hold(path):
+    with open(path, "w") as fh:
+        fh.write(str(os.getpid()))
+    time.sleep(60)
+    return 1
+
+out = sys.argv[1]
+run_aside(hold, out + ".aside")
+pool = ProcessPoolExecutor(max_workers=1, initializer=engine._init_worker, initargs=(load_settings([]),),
+                           mp_context=multiprocessing.get_context("fork"))
+worker = pool.submit(os.getpid).result()
+with open(out + ".worker", "w") as fh:
+    fh.write(str(worker))
+while not os.path.exists(out + ".aside"):
+    time.sleep(0.01)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_children_do_not_outlive_a_killed_parent(tmp_path) -> None:  # noqa: ANN001
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the parent-death signal is Linux's prctl(PR_SET_PDEATHSIG)")
+    script = tmp_path / "orphans.py"
+    script.write_text(_ORPHAN_SCRIPT)
+    out = tmp_path / "pids"
+    done = subprocess.run([sys.executable, str(script), str(out)], timeout=120)
+    assert done.returncode == -9  # the parent was killed, as by an impatient user or a CI timeout
+    pids = [int((tmp_path / f"pids.{who}").read_text()) for who in ("aside", "worker")]
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # (a zombie is dead, waiting to be reaped)
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 30  # (a wait for the kernel's signal, not a speed check: far above what it takes)
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in pids if alive(p)]
+    for p in left:
+        os.kill(p, 9)
+    assert left == []  # the walk's child (sleeping 60 s) and the idle pool worker both died with the parent
+
+
 def test_internal_error_fails_closed(tmp_path, monkeypatch) -> None:  # noqa: ANN001
     (tmp_path / "p.prompt").write_text("Write a poem.\n")
     monkeypatch.chdir(tmp_path)
