@@ -27,7 +27,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from .model import PART_NAMES, Finding, LineIndex, Prompt, Span
+from .model import PART_NAMES, Finding, LineIndex, Prompt, Span, lone_cr_as_lf
 from .source import WriteError, read_source, reparses, write_atomic
 
 if TYPE_CHECKING:  # the analysis, checks and extractors are imported where a file is linted: a warm run needs none
@@ -99,6 +99,28 @@ def _file_finding(settings: Settings, path: str, span: Span, code_name: str, **f
                    path, span, None, None, rule.url, fingerprint_text=fields.get("error", "") or fields.get("codes", ""))
 
 
+def _written_run_end(msg, path: str) -> int:  # noqa: ANN001 - a Message
+    """File offset just after the run of ``msg``'s text that is written in
+    ``path`` from its anchor on, in file order: the text where the prompt is
+    written, when later pieces (``prompt += SUFFIX``, ``BODY + HEADER``) come
+    from constants defined above it. Its last character's position alone then
+    ends the prompt's span before its own text does. 0 when no character of
+    ``msg`` lies at or after the anchor in ``path``."""
+    sm = msg.source_map
+    n = min(len(msg.text.rstrip()), len(sm.starts))  # (trailing white space does not end a span)
+    starts, ends = sm.starts, sm.ends
+    if not n or max(ends[:n]) <= sm.file_end(n):
+        return 0  # (the last character is already the furthest: nothing to find)
+    i = next((k for k in range(n) if starts[k] >= msg.anchor), None)
+    if i is None or sm.path_of(i, path) != path:
+        return 0
+    origins = sm.origins
+    while i + 1 < n and starts[i + 1] >= starts[i] and (
+            origins[i + 1] is None or origins[i + 1].path == path):
+        i += 1
+    return ends[i]
+
+
 def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex, indexes: dict[str, LineIndex] | None = None) -> dict:
     """The JSON summary of one prompt (``promptlint prompts`` shape): id, path,
     1-based line/column span from its primary message's start to the end of its
@@ -119,6 +141,8 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex, indexes: dic
         last = index.position(msg.source_map.file_end(len(msg.text.rstrip()))) if msg.text.strip() else start
         if msg.literal_span is not None:
             last = index.position(msg.literal_span[1])
+        elif msg.text.strip():
+            last = max(last, index.position(_written_run_end(msg, prompt.path)))
         end = max(end, last)
     parts = {}
     for name in PART_NAMES:
@@ -215,6 +239,7 @@ def _lint_into(result: FileResult, path: str, text: str, settings: Settings, kin
     from .suppress import apply as apply_suppressions
     from .suppress import front_matter_directive, parse_directives
 
+    text = lone_cr_as_lf(text)  # (lines end at a lone \r too: see lone_cr_as_lf)
     index = LineIndex(text)
     rules = settings.rules_for(path)
     extraction = extract(path, text, kind, settings, index, hints)
@@ -405,7 +430,7 @@ def _dropped(path: str, kind: str, text: str, settings: Settings) -> bool:
         return False
     from .extract.python import needs_parse  # imports libcst: not on a run the cache answers
 
-    return not needs_parse(text, settings, path)
+    return not needs_parse(lone_cr_as_lf(text), settings, path)
 
 
 #: File kinds whose linting loads the contract models (:mod:`promptlint.contracts`).

@@ -27,6 +27,19 @@ PART_NAMES: tuple[str, ...] = (
 )
 
 
+def lone_cr_as_lf(text: str) -> str:
+    r"""``text`` with each carriage return that no line feed follows (old Mac OS
+    line endings, which CPython's tokenizer and editors also read as line breaks;
+    the LSP specification counts ``\r`` as one) turned into ``\n``. One character
+    for one: every file offset stays valid in the original text, so fixes still
+    apply to the file as it is. Returns ``text`` itself when it has none."""
+    if "\r" not in text:
+        return text
+    import re
+
+    return re.sub(r"\r(?!\n)", "\n", text)
+
+
 @dataclass(frozen=True, order=True)
 class Position:
     """A 1-based ``line`` and 1-based ``column`` (code points) in a file."""
@@ -44,16 +57,17 @@ class Span:
 
 
 class LineIndex:
-    """Converts 0-based file offsets to 1-based :class:`Position` values.
+    r"""Converts 0-based file offsets to 1-based :class:`Position` values.
 
-    ``text`` is the whole decoded file. Lookup is ``O(log lines)``.
+    ``text`` is the whole decoded file; a line ends at ``\n``, ``\r\n`` or a lone
+    ``\r`` (as in the LSP specification), the line end counting in the line. Lookup is ``O(log lines)``.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         # Each line's start is the running sum of the lengths before it (``str.split`` and ``accumulate`` run
         # in C: a quarter of a regex scan's time); the sum after the last line is the end, not a start.
-        starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
+        starts = [0, *accumulate(len(line) + 1 for line in lone_cr_as_lf(text).split("\n"))]
         starts.pop()
         self.line_starts = starts
 

@@ -42,6 +42,41 @@ def test_local_with_plus_equals_reaches_the_call(tmp_path: Path) -> None:
     assert (p["line"], p["column"]) == (2, 14)
 
 
+def test_a_prompt_built_with_a_constant_from_above_spans_its_own_text(tmp_path: Path) -> None:
+    # The pieces' text order is not file order: the last character of ``prompt += CONCISE`` (or of
+    # ``BODY + HEADER``) lies above the prompt, and the span used to end where it started (OpenHands'
+    # browsing agent: 71:14-71:14 for a 17-line f-string).
+    got = found(tmp_path, "agent.py", '''
+        CONCISE = "Answer in one line."
+        HEADER = "You are a careful planner."
+
+
+        def page_prompt(url, concise):
+            prompt = f"""\\
+        # Page
+        {url}
+
+        Pick the next action. Stop when done.
+        """.strip()
+            if concise:
+                prompt += CONCISE
+            return prompt
+
+
+        def plan_prompt(task):
+            return ("Plan the task below in numbered steps. "
+                    "Stop after five steps.\\n"
+                    f"Task: {task}\\n") + HEADER
+
+
+        def run(client, url, task):
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": page_prompt(url, True)}])
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": plan_prompt(task)}])
+    ''')
+    spans = {k: (p["line"], p["column"], p["end_line"], p["end_column"]) for k, p in got.items()}
+    assert spans == {"prompt": (6, 14, 10, 38), "plan_prompt": (18, 13, 20, 29)}
+
+
 def test_appended_messages_make_one_conversation(tmp_path: Path) -> None:
     got = found(tmp_path, "tutor.py", '''
         def run(client, question):

@@ -187,3 +187,25 @@ def test_statistics(tmp_path, monkeypatch) -> None:  # noqa: ANN001
     result = CliRunner().invoke(app, ["check", "--no-cache", "--statistics", "."])
     assert result.exit_code == 1
     assert "    3\tPL004\tmissing-output-contract" in result.output
+
+
+def test_lone_carriage_returns_end_lines(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    # Old Mac OS line endings: CPython and editors read each lone \r as a line break; the prefilter and the
+    # line index read only \n, so such a file was one line and its prompts were dropped unseen.
+    src = ('import openai\n\nQUESTION_TEMPLATE = ("Answer the question below."\n'
+           '                     "Return JSON {\\"answer\\": \\"...\\"} for {question}")\n')
+    (tmp_path / "mac.py").write_bytes(src.replace("\n", "\r").encode())
+    (tmp_path / "unix.py").write_bytes(src.encode())
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(["."])
+    report = lint_paths(["."], s, use_cache=False, jobs=1)
+    by_file = {r.path: r for r in report.results}
+    mac, unix = by_file["mac.py"], by_file["unix.py"]
+    assert [(p["id"].split("::")[1], p["line"], p["column"], p["end_line"]) for p in mac.prompts] == [
+        ("QUESTION_TEMPLATE", 3, 22, 4)]
+    assert sorted((f.code, f.span.start.line, f.span.start.column) for f in mac.findings) == sorted(
+        (f.code, f.span.start.line, f.span.start.column) for f in unix.findings) != []
+    result = CliRunner().invoke(app, ["check", "--no-cache", "--fix", "mac.py"])
+    fixed = (tmp_path / "mac.py").read_bytes().decode()
+    assert result.exit_code in (0, 1) and fixed != src.replace("\n", "\r")  # a fix was written …
+    assert "\n" not in fixed and fixed.count("\r") == src.count("\n")  # … keeping the file's own line endings

@@ -8,7 +8,7 @@ source map from prompt-text offsets to file offsets) and the parse errors met.
 
 from __future__ import annotations
 
-from ..model import LineIndex
+from ..model import LineIndex, lone_cr_as_lf
 from .base import Extraction, ParseProblem, kind_for_path
 
 __all__ = ["Extraction", "ParseProblem", "extract", "kind_for_path"]
@@ -16,12 +16,14 @@ __all__ = ["Extraction", "ParseProblem", "extract", "kind_for_path"]
 
 def extract(path: str, text: str, kind: str, settings, index: LineIndex | None = None,  # noqa: ANN001
             hints: frozenset[str] = frozenset()) -> Extraction:
-    """Run the extractor for ``kind`` on ``text`` (the decoded file) and return
+    r"""Run the extractor for ``kind`` on ``text`` (the decoded file) and return
     its :class:`Extraction`. ``path`` is used for prompt ids; ``index`` may be
     passed when the caller already built one. Never raises for bad input:
     parse failures are :class:`ParseProblem` entries. ``hints`` (Python only):
     module constants another module sends to a model (see
-    :func:`~promptlint.extract.python.extract_python`)."""
+    :func:`~promptlint.extract.python.extract_python`). Extractors read each
+    lone ``\r`` as a line end (:func:`~promptlint.model.lone_cr_as_lf`)."""
+    text = lone_cr_as_lf(text)
     index = index or LineIndex(text)
     if kind == "python":
         from .python import extract_python
