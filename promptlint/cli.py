@@ -399,7 +399,9 @@ def rewrite(
                 raise RewriteError(f"{path}: {problem}")
             kind = kind_for_path(path)
             current = text
-            for prompt in select_prompts(path, current, kind, settings, pid):
+            done = []
+            # Bottom up: a rewrite moves the lines below it, and ids such as ``call@42`` name their line.
+            for prompt in sorted(select_prompts(path, current, kind, settings, pid), key=lambda p: -p.main.anchor):
                 # Re-select by id on the current text so earlier rewrites in the file are kept.
                 fresh = select_prompts(path, current, kind, settings, prompt.id)[0]
 
@@ -410,7 +412,8 @@ def rewrite(
                 r = rewrite_prompt(fresh, path, current, kind, settings, be, max_attempts=max_attempts, seed=seed,
                                    on_attempt=report)
                 current = r.file_after
-                results.append(r)
+                done.append(r)
+            results += reversed(done)  # (reported in file order)
             if write and current != text:
                 write_atomic(path, current, text)
     except (BackendError, RewriteError) as exc:

@@ -1213,3 +1213,21 @@ def test_format_keywords_declare_a_template_reached_through_a_local_or_a_file(tm
     got = sorted((f.code, f.message.split("`")[1]) for f in result.findings
                  if f.code in ("PL202", "PL203"))
     assert got == [("PL202", "agent_name"), ("PL203", "agent")]  # a KeyError at run time: agent_name is never given
+
+
+def test_an_fstring_message_beside_a_formatted_system_message_declares_its_own_fields(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    # The conversation takes its declarations from ``EXTRACT_PROMPT.format(message=…)``; the user message's
+    # ``{user_input}`` is an f-string field Python fills where it is written (a new user's false PL202).
+    (tmp_path / "app.py").write_text(
+        'EXTRACT_PROMPT = "Extract the order number from the message below.\\nMessage: {message} {order_id}"\n\n'
+        "def extract(client, message, user_input):\n"
+        '    return client.chat.completions.create(model="m", messages=[\n'
+        '        {"role": "system", "content": EXTRACT_PROMPT.format(message=message)},\n'
+        '        {"role": "user", "content": f"Answer this: {user_input}"},\n'
+        "    ])\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    (result,) = lint_paths(["app.py"], load_settings(["app.py"]), use_cache=False).results
+    got = [(f.code, f.span.start.line, f.span.start.column, f.message.split("`")[1]) for f in result.findings
+           if f.code in ("PL202", "PL203")]
+    assert got == [("PL202", 1, 88, "order_id")]  # the system template's own hole is still found

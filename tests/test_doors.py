@@ -248,3 +248,21 @@ def test_non_utf8_file_is_reported_at_the_bad_byte(tmp_path: Path) -> None:
     (tmp_path / "p.prompt").write_bytes("Summarize the notes.\nCaf\xe9 au lait\n".encode("latin-1"))
     proc = _cli(tmp_path, "check", "--no-cache", "--output-format", "concise", "p.prompt")
     assert "p.prompt:2:4: PL900" in proc.stdout and "not UTF-8" in proc.stdout, proc.stdout
+
+
+def test_rewrite_of_a_whole_file_with_a_call_site_prompt_below_another(tmp_path: Path) -> None:
+    # Rewriting the first prompt moved the lines below it, and the next prompt's id (``call@9``) names its
+    # line: the whole-file rewrite failed with "no prompt 'm.py::call@9'" and wrote nothing.
+    src = ('from openai import OpenAI\nclient = OpenAI()\n'
+           'SYSTEM_PROMPT = "You are a support bot. Answer questions about routers in three sentences."\n\n\n'
+           'def classify(text):\n    return client.chat.completions.create(\n        model="m",\n'
+           '        messages=[{"role": "system", "content": "Classify the message as spam or ham. Reply with one '
+           'word."},\n                  {"role": "user", "content": text}],\n    )\n')
+    (tmp_path / "promptlint.toml").write_text(CONTRACT_OPT_IN)
+    (tmp_path / "m.py").write_text(src)
+    done = _cli(tmp_path, "rewrite", "--no-model", "--write", "--output-format", "json", "m.py")
+    assert done.returncode == 0, done.stderr
+    assert [r["prompt_id"] for r in json.loads(done.stdout)] == ["m.py::SYSTEM_PROMPT", "m.py::call@9"]  # file order
+    after = (tmp_path / "m.py").read_text()
+    compile(after, "m.py", "exec")
+    assert after.count("TODO") >= 2 and "Classify the message as spam or ham." in after

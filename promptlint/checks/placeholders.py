@@ -21,7 +21,13 @@ def run(ctx: CheckContext) -> None:
     declared = {d.name for d in decls}
     if ctx.options["mode"] == "undeclared":
         seen: set[str] = set()
+        # An f-string message's fields are filled by Python where it is written: no declaration names them, and
+        # a conversation's declarations (``TEMPLATE.format(…)`` of its system message) are not theirs.
+        filled = [(v.offset, v.offset + len(a.prompt.messages[v.index].text)) for v in a.views
+                  if a.prompt.messages[v.index].syntax == "fstring"]
         for p in a.placeholders:
+            if any(s <= p.start < e for s, e in filled):
+                continue
             if p.name in declared or p.name in seen or not p.name.isidentifier():
                 continue
             seen.add(p.name)
