@@ -75,12 +75,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _table_console() -> Console:
+def _table_console(table=None) -> Console:  # noqa: ANN001 - a rich Table
     """The console a table goes to on stdout: the terminal's width, or, when stdout
-    is not a terminal (a pipe, a file, a CI log), 200 columns without colour,
-    instead of the 80 that would fold every cell."""
+    is not a terminal (a pipe, a file, a CI log), no colour and at least 200
+    columns, instead of the 80 that would fold every cell: as many as ``table``
+    needs to fold none (a long prompt id split in two cannot be searched for)."""
     out = Console()
-    return out if out.is_terminal else Console(width=200, no_color=True)
+    if out.is_terminal:
+        return out
+    width = 200
+    if table is not None:
+        from rich.measure import Measurement
+
+        wide = Console(width=100_000, no_color=True)
+        width = max(width, Measurement.get(wide, wide.options, table).maximum)
+    return Console(width=width, no_color=True)
 
 
 @app.command()
@@ -283,13 +292,13 @@ def prompts(
         counted = f"; tokens: {tokenizer.name}" if tokenizer else ""
         table = Table(title=f"{len(found)} prompt{'' if len(found) == 1 else 's'}{counted}")
         for col in ("id", "line", "syntax", "placeholders", "tokens", "parts", "separated", "kind", "checks"):
-            table.add_column(col, overflow="fold")
+            table.add_column(col, overflow="fold", max_width=60 if col == "placeholders" else None)
         for p in found:
             parts = " ".join(short[n] if p["parts"][n]["present"] else "-" for n in PART_NAMES)
             tokens = str(p["tokens"]["count"]) if p.get("tokens") else "-"
             table.add_row(p["id"], str(p["line"]), p["syntax"], ", ".join(p["placeholders"]), tokens, parts,
                           "yes" if p["separated"] else "no", p.get("kind", ""), p.get("checks", ""))
-        _table_console().print(table)
+        _table_console(table).print(table)
     for r in report.errors:
         _err.print(f"promptlint: error: {r.error}" if r.usage else f"promptlint: internal error: {r.path}: {r.error}",
                    markup=False)

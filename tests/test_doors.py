@@ -266,3 +266,17 @@ def test_rewrite_of_a_whole_file_with_a_call_site_prompt_below_another(tmp_path:
     after = (tmp_path / "m.py").read_text()
     compile(after, "m.py", "exec")
     assert after.count("TODO") >= 2 and "Classify the message as spam or ham." in after
+
+
+def test_prompts_table_written_to_a_pipe_keeps_each_id_whole(tmp_path: Path) -> None:
+    # A long id split over two table lines cannot be searched for or pasted into `rewrite`.
+    name = "a_rather_long_module_name_for_the_assistant_prompts"
+    cls = "ArchitectPromptsForTheRefactoringCoderWithLongNames"
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / f"{name}.py").write_text(
+        f"class {cls}:\n"
+        '    main_system_instructions_for_the_model = "You are an architect. Plan the change, then stop."\n'
+        '    SYSTEM_PROMPT = "Summarise {a} {b} {c} {d} {e} {f} {g} {h} {i} {j} {k} {l} {m} {n} {o} {p} {q} {r}."\n')
+    done = _cli(tmp_path, "prompts", "--no-cache", ".")  # stdout is a pipe here
+    assert done.returncode == 0, done.stderr
+    assert f"pkg/{name}.py::{cls}.main_system_instructions_for_the_model" in done.stdout
