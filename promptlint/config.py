@@ -53,6 +53,8 @@ class Settings:
     name_patterns: tuple[str, ...]
     call_sites: tuple
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: The ``ignore`` selectors of the config file and the command line: rules the user turned off by name.
+    ignored: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
     extend_include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
@@ -116,16 +118,28 @@ class Settings:
 
         return ModelConfig.model_validate(self.model_options)
 
-    def rules_for(self, path: str) -> tuple[Rule, ...]:
-        """The selected rules minus those ``per-file-ignores`` turns off for ``path``."""
+    def file_ignores(self, path: str) -> list[str]:
+        """The selectors of the ``per-file-ignores`` entries whose pattern matches ``path``."""
         ignored: list[str] = []
         rel = path.replace("\\", "/")
         for pattern, selectors in self.per_file_ignores:
             if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(Path(rel).name, pattern) or rel.endswith("/" + pattern.lstrip("/")):
                 ignored.extend(selectors)
+        return ignored
+
+    def rules_for(self, path: str) -> tuple[Rule, ...]:
+        """The selected rules minus those ``per-file-ignores`` turns off for ``path``."""
+        ignored = self.file_ignores(path)
         if not ignored:
             return self.rules
         return tuple(r for r in self.rules if not any(_matches(s, r) for s in ignored))
+
+
+def ignored_for(settings: Settings, path: str, rule: Rule) -> bool:
+    """Did the user turn ``rule`` off for ``path`` by name: an ``ignore``
+    selector, or a ``per-file-ignores`` entry whose pattern matches ``path``,
+    that matches the rule (not merely left out of the selection)?"""
+    return any(_matches(s, rule) for s in (*settings.ignored, *settings.file_ignores(path)))
 
 
 def _matches(selector: str, rule: Rule) -> int:
@@ -336,6 +350,7 @@ def _build_settings(cfg_path: Path | None, text: str, root: Path, select, extend
     return Settings(
         root=root, ruleset=ruleset, rules=rules, vocabulary=vocab, name_patterns=patterns, call_sites=sites,
         per_file_ignores=tuple((k, tuple(v)) for k, v in fc.per_file_ignores.items()),
+        ignored=tuple(fc.ignore) + tuple(ignore or ()),
         include=tuple(fc.include or ()), extend_include=tuple(fc.extend_include),
         exclude=(tuple(fc.exclude) if fc.exclude is not None else DEFAULT_EXCLUDE) + tuple(fc.extend_exclude),
         respect_gitignore=fc.respect_gitignore, config_path=cfg_path, model_options=fc.model.model_dump(), layout=fc.layout,

@@ -103,28 +103,47 @@ def render_parts(parts: dict[str, list[str]], layout: str) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def restructure(analysis: Analysis, path: str, ruleset, layout: str | None) -> Restructured:  # noqa: ANN001
+def restructure(analysis: Analysis, path: str, ruleset, layout: str | None,  # noqa: ANN001
+                wanted: frozenset[str] | None = None) -> Restructured:
     """Restructure ``analysis.prompt``'s primary message (see module docstring).
 
     ``ruleset`` gives each part's TODO text; ``layout`` is the configured
     layout (``Settings.layout``; ``None`` chooses by file and prompt, see
     :func:`layout_for`); sentences are assigned to parts with the
-    vocabulary the prompt was analysed with. Built once per analysis and
-    layout (kept in ``analysis.memo``)."""
-    key = ("restructure", path, layout)
+    vocabulary the prompt was analysed with. ``wanted`` names the parts a
+    missing one of which gets a TODO block (:func:`wanted_parts`: those whose
+    ``missing-*`` rule is on for the file; ``None``: every part). Built once
+    per analysis, layout and ``wanted`` (kept in ``analysis.memo``)."""
+    key = ("restructure", path, layout, wanted)
     if key not in analysis.memo:
-        analysis.memo[key] = _restructure(analysis, path, ruleset, layout)
+        analysis.memo[key] = _restructure(analysis, path, ruleset, layout, wanted)
     return analysis.memo[key]
 
 
-def _restructure(analysis: Analysis, path: str, ruleset, layout: str | None) -> Restructured:  # noqa: ANN001
+def wanted_parts(settings, path: str) -> frozenset[str]:  # noqa: ANN001 - promptlint.config.Settings
+    """The contract parts a restructure of a prompt in ``path`` may mark TODO:
+    every part but those whose ``missing-*`` rule (check ``contract-part``) the
+    user turned off by name (``ignore``, ``per-file-ignores``:
+    :func:`promptlint.config.ignored_for`). A rule merely left out of the
+    selection still gets its TODO; an ignored one would come back as a
+    ``todo-part`` finding on the next run."""
+    from .config import ignored_for
+
+    off = {r.options.get("part") for r in settings.ruleset.rules
+           if r.check == "contract-part" and ignored_for(settings, path, r)}
+    return frozenset(p for p in PART_NAMES if p not in off)
+
+
+def _restructure(analysis: Analysis, path: str, ruleset, layout: str | None,  # noqa: ANN001
+                 wanted: frozenset[str] | None = None) -> Restructured:
     prompt = analysis.prompt
     msg = prompt.main
     view = analysis.views[prompt.primary]
     sections = analysis.sections
     lay = layout_for(path, analysis, layout)
     # A part that already has a TODO block gets no second one.
-    todo = [p for p in PART_NAMES if not sections.parts[p].present and sections.parts[p].todo_offset is None]
+    todo = [p for p in PART_NAMES if not sections.parts[p].present and sections.parts[p].todo_offset is None
+            and (wanted is None or p in wanted)]
     unlabelled = [p for p in sections.present if p != "context" and not sections.parts[p].labelled]
     if sections.separated and not unlabelled:
         extra = {p: [todo_text(p, ruleset)] for p in todo}
@@ -162,7 +181,9 @@ def _restructure(analysis: Analysis, path: str, ruleset, layout: str | None) -> 
         if item:
             parts[part].append(item)
     for p in PART_NAMES:
-        if not parts[p]:
+        if not parts[p] and (wanted is None or p in wanted):
             parts[p].append(todo_text(p, ruleset))
-    missing = [p for p in PART_NAMES if parts[p] == [todo_text(p, ruleset)]]
+        elif not parts[p]:
+            del parts[p]  # (a part whose rule is off gets no block)
+    missing = [p for p in parts if parts[p] == [todo_text(p, ruleset)]]
     return Restructured(render_parts(parts, lay), missing, False)

@@ -33,7 +33,7 @@ from .writeback import RewriteError, escape_for_syntax, protected_spans, replace
 from .config import Settings
 from .extract import extract
 from .model import PART_NAMES, Message, Prompt, SourceMap
-from .restructure import render_parts, restructure, todo_text, layout_for
+from .restructure import layout_for, render_parts, restructure, todo_text, wanted_parts
 
 REWRITE_SCHEMA: dict = {
     "type": "object",
@@ -345,7 +345,7 @@ def rewrite_prompt(prompt: Prompt, path: str, file_text: str, kind: str, setting
                 changes = [c for c in answer.get("changes", []) if isinstance(c, str) and c.strip()]
                 return RewriteResult(prompt.id, path, "model", msg.text, new_text, file_text, new_file,
                                      changes or ["Restructured into labelled contract parts."], attempts)
-    fallback = restructure(analysis, path, settings.ruleset, settings.layout)
+    fallback = restructure(analysis, path, settings.ruleset, settings.layout, wanted_parts(settings, path))
     new_text = fallback.text
     if msg.syntax in ("format", "fstring"):
         new_text, _ = escape_for_syntax(new_text, msg.syntax, protected_spans(msg, analysis)) if msg.syntax == "format" else (new_text, [])

@@ -46,7 +46,10 @@ def _scaffold_fix(ctx: CheckContext) -> Fix | None:
     msg = a.prompt.main
     if not msg.text.strip() or msg.encoding is None:
         return None
-    result = restructure(a, ctx.path, ctx.ruleset, ctx.layout)
+    from ..restructure import wanted_parts
+
+    wanted = wanted_parts(ctx.settings, ctx.path) if ctx.settings is not None else None
+    result = restructure(a, ctx.path, ctx.ruleset, ctx.layout, wanted)
     if result.kept_layout:
         if msg.literal_span is None:
             return None  # built from several places: appending would edit another constant
