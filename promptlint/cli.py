@@ -402,6 +402,7 @@ def rewrite(
         if not no_model:
             be = make_backend(backend, model=model, base_url=base_url, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers,
                               seed=seed, timeout=timeout, deadline=deadline, config=settings.model)
+        skipped = 0
         for path, pid in pairs:
             text, problem = read_source(path)
             if text is None:
@@ -410,7 +411,15 @@ def rewrite(
             current = text
             done = []
             # Bottom up: a rewrite moves the lines below it, and ids such as ``call@42`` name their line.
-            for prompt in sorted(select_prompts(path, current, kind, settings, pid), key=lambda p: -p.main.anchor):
+            chosen = select_prompts(path, current, kind, settings, pid)
+            if pid is None:  # a whole file: a prompt that cannot be written back is passed over, not fatal
+                for p in chosen:
+                    if p.main.encoding is None or p.main.literal_span is None:
+                        skipped += 1
+                        _err.print(f"{p.id}: skipped: promptlint cannot write new text there (a YAML or TOML "
+                                   "value, a notebook cell, or text built by code)", markup=False)
+                chosen = [p for p in chosen if p.main.encoding is not None and p.main.literal_span is not None]
+            for prompt in sorted(chosen, key=lambda p: -p.main.anchor):
                 # Re-select by id on the current text so earlier rewrites in the file are kept.
                 fresh = select_prompts(path, current, kind, settings, prompt.id)[0]
 
@@ -456,7 +465,7 @@ def rewrite(
                                                           last[path].splitlines(keepends=True),
                                                           fromfile=f"a/{path}", tofile=f"b/{path}")))
     if not results:
-        _err.print("No prompt needs a rewrite.", markup=False)
+        _err.print(f"Nothing rewritten ({skipped} skipped)." if skipped else "No prompt needs a rewrite.", markup=False)
     elif write:
         _err.print(f"Wrote {len(results)} rewrite(s).", markup=False)
 

@@ -284,7 +284,12 @@ def parse_answer(text: str, finish_reason: str) -> tuple[dict | None, list[str]]
 
 def select_prompts(path: str, text: str, kind: str, settings: Settings, prompt_id: str | None) -> list[Prompt]:
     """The prompts of ``path`` to rewrite: the one named ``prompt_id`` (full id or
-    the part after ``::``), else every prompt with a structure finding.
+    the part after ``::``), else every prompt with a structure finding, as
+    ``check`` reports it with ``settings`` (a rule whose
+    :attr:`~promptlint.rulepacks.Rule.restructures` is true). Where no
+    structure rule is selected for ``path`` (the default selection), every
+    prompt ``check`` judges as one (kind ``prompt``) that lacks a task or an
+    output contract or whose parts run together.
 
     Raises :class:`RewriteError` for an unknown id or a file that does not parse.
     """
@@ -301,8 +306,18 @@ def select_prompts(path: str, text: str, kind: str, settings: Settings, prompt_i
             known = ", ".join(p.id for p in ex.prompts) or "none"
             raise RewriteError(f"{path}: no prompt {prompt_id!r} (prompts found: {known})")
         return chosen
+    from .engine import lint_text
+
+    linted = lint_text(path, text, settings, kind)
+    structure = {r.code for r in settings.rules_for(path) if r.restructures}
+    if structure and linted.error is None:
+        flagged = {f.prompt_id for f in linted.findings if f.code in structure}
+        return [p for p in ex.prompts if p.id in flagged]
+    judged = {s["id"] for s in linted.prompts if s.get("kind") == "prompt"} if linted.error is None else None
     out = []
     for p in ex.prompts:
+        if judged is not None and p.id not in judged:
+            continue  # a ping, a data value, a fragment: check judges no contract there, nor does rewrite
         a = analyse(p, settings.vocabulary)
         s = a.sections
         if not s.parts["task"].present or not s.parts["output_contract"].present or not s.separated:

@@ -75,6 +75,9 @@ def replace_message(file_text: str, msg: Message, new_text: str, kind: str) -> s
 
     Raises :class:`RewriteError` when the message has no replaceable span.
     """
+    if msg.encoding is None:
+        raise RewriteError(f"promptlint does not write new text into this {kind} value (it rewrites Python "
+                           "literals, JSON strings and prompt files)")
     if msg.literal_span is None:
         raise RewriteError("this prompt is built in a way promptlint cannot write back (e.g. str.join)")
     s, e = msg.literal_span

@@ -280,3 +280,36 @@ def test_prompts_table_written_to_a_pipe_keeps_each_id_whole(tmp_path: Path) -> 
     done = _cli(tmp_path, "prompts", "--no-cache", ".")  # stdout is a pipe here
     assert done.returncode == 0, done.stderr
     assert f"pkg/{name}.py::{cls}.main_system_instructions_for_the_model" in done.stdout
+
+
+def test_rewrite_picks_what_check_reports_and_passes_over_what_it_cannot_write(tmp_path: Path) -> None:
+    (tmp_path / "promptlint.toml").write_text(CONTRACT_OPT_IN + 'ignore = ["missing-verification"]\n')
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "review.md").write_text(
+        "Context: you review Python pull requests for a small team.\n\n"
+        "Task: list the bugs you find in the diff below.\n\n"
+        "Output format: a Markdown bullet list, one bug per line.\n\nDiff:\n{{diff}}\n")
+    (tmp_path / "agent.yaml").write_text(
+        "agent:\n  templates:\n    system_template: |-\n      You are a triage agent for bug reports.\n"
+        "      Task: read the report and assign a severity.\n      Output: one word, one of low, medium, high.\n"
+        '    instance_template: "Report: {{report}}"\n')
+    checked = _cli(tmp_path, "check", "--no-cache", "--output-format", "json", "prompts/review.md", "agent.yaml")
+    flagged = sorted({(f["prompt_id"], f["code"]) for f in json.loads(checked.stdout)})
+    assert flagged == [("agent.yaml::agent.templates.system_template", "PL002"),
+                       ("agent.yaml::agent.templates.system_template", "PL005"),
+                       ("prompts/review.md", "PL002"), ("prompts/review.md", "PL005")]
+    # The separated review prompt lacks constraints and a stop condition: rewrite takes it (it said "No prompt
+    # needs a rewrite" while check reported both), with no TODO for the ignored verification.
+    done = _cli(tmp_path, "rewrite", "--no-model", "--output-format", "json", "prompts/review.md")
+    assert done.returncode == 0, done.stderr
+    (only,) = json.loads(done.stdout)
+    assert "TODO" in only["new_text"] and "erification" not in only["new_text"]
+    # A YAML value is not written back: a whole file passes it over (the ping beside it is not even tried) …
+    done = _cli(tmp_path, "rewrite", "--no-model", "agent.yaml")
+    assert done.returncode == 0 and done.stderr.splitlines() == [
+        "agent.yaml::agent.templates.system_template: skipped: promptlint cannot write new text there (a YAML or "
+        "TOML value, a notebook cell, or text built by code)", "Nothing rewritten (1 skipped)."]
+    # … and naming it says why, in one line, exit 2.
+    done = _cli(tmp_path, "rewrite", "--no-model", "agent.yaml::agent.templates.system_template")
+    assert done.returncode == 2 and "does not write new text into this yaml value" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
