@@ -316,6 +316,10 @@ def _build_settings(cfg_path: Path | None, text: str, root: Path, select, extend
     else:
         fc, raw = FileConfig(), ""
     rule_paths = tuple(str((root / p).resolve()) for p in fc.rule_paths)
+    for given, p in zip(fc.rule_paths, rule_paths):
+        if not Path(p).is_dir():
+            line, col = key_position(raw, "rule-paths", 1)
+            raise UsageError(f"rule pack folder {given!r} ({p}) does not exist", str(cfg_path), line, col)
     from .checks import RULE_CHECK_KINDS  # here, not at import: a warm run never loads the checks
 
     ruleset = load_rules(rule_paths, RULE_CHECK_KINDS)
@@ -343,7 +347,9 @@ def _build_settings(cfg_path: Path | None, text: str, root: Path, select, extend
     for pattern, selectors in fc.per_file_ignores.items():
         for s in selectors:
             if not any(_matches(s, r) for r in ruleset.rules):
-                raise UsageError(f"unknown rule selector {s!r} in per-file-ignores", str(cfg_path))
+                line, col = key_position(raw, pattern, 1)  # (the pattern's entry, in or after its table)
+                raise UsageError(f"unknown rule selector {s!r} in per-file-ignores (see `promptlint rules`)",
+                                 str(cfg_path), line, col)
     fp = hashlib.sha256(json.dumps([
         __version__, ruleset.version, [r.code for r in rules], raw, sel, extend_select, ignore,
     ], sort_keys=True, default=str).encode()).hexdigest()[:16]

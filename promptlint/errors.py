@@ -45,7 +45,7 @@ def load_yaml(text: str, source: str, line_offset: int = 0):  # noqa: ANN201 - (
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise UsageError(f"invalid YAML: {exc.problem}", source, mark.line + 1 + line_offset if mark else None,
+        raise UsageError(yaml_problem(exc, line_offset), source, mark.line + 1 + line_offset if mark else None,
                          mark.column + 1 if mark else None) from None
     finally:
         loader.dispose()
@@ -102,3 +102,16 @@ def yaml_data(text: str):  # noqa: ANN201 - whatever the document holds
         except yaml.YAMLError:
             pass
     return yaml.safe_load(text)
+
+
+def yaml_problem(exc, line_offset: int = 0) -> str:  # noqa: ANN001 - a yaml.MarkedYAMLError
+    """One line for a PyYAML parse error: ``invalid YAML: <problem>``, and where
+    PyYAML names what it was reading when it failed ("while scanning a quoted
+    scalar") somewhere else than the problem's position, that too, with its
+    1-based line and column (``line_offset`` added to the line: the YAML's first
+    line in its file)."""
+    out = f"invalid YAML: {exc.problem}"
+    ctx, at, where = exc.context, exc.context_mark, exc.problem_mark
+    if ctx and at is not None and (where is None or (at.line, at.column) != (where.line, where.column)):
+        out += f" ({ctx} that starts at line {at.line + 1 + line_offset}, column {at.column + 1})"
+    return out

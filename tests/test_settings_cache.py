@@ -113,3 +113,26 @@ def test_vocabulary_pickles_without_patterns_and_compiles_them_on_use() -> None:
     assert copy.anywhere_cues["verification"][0].search("then check it")
     with pytest.raises(Exception, match="unterminated|missing"):
         Vocabulary.from_data({"labels": {}, "cues": {"task": [{"anywhere": "(unclosed"}]}})
+
+
+def test_config_errors_name_the_file_line_and_column(tmp_path, cache) -> None:  # noqa: ANN001
+    cfg = tmp_path / "promptlint.toml"
+    cfg.write_text('extend-select = ["PL00"]\n\n[per-file-ignores]\n"tests/*" = ["PLXYZ"]\n')
+    with pytest.raises(UsageError) as err:
+        load_settings(["."])
+    assert str(err.value) == f"{cfg}:4:1: unknown rule selector 'PLXYZ' in per-file-ignores (see `promptlint rules`)"
+    cfg.write_text('extend-select = ["PL00"]\nrule-paths = ["nope"]\n')
+    with pytest.raises(UsageError) as err:
+        load_settings(["."])
+    assert str(err.value) == f"{cfg}:2:1: rule pack folder 'nope' ({(tmp_path / 'nope').resolve()}) does not exist"
+
+
+def test_a_yaml_parse_error_says_what_was_being_read_and_where_it_started(tmp_path) -> None:  # noqa: ANN001
+    from promptlint.engine import lint_paths
+
+    (tmp_path / "agent.yaml").write_text('agent:\n  system_template: "You are a triage agent.\n  model: x\n')
+    (result,) = lint_paths([str(tmp_path / "agent.yaml")], load_settings([str(tmp_path)]), use_cache=False).results
+    (f,) = result.findings
+    assert (f.code, f.span.start.line, f.span.start.column) == ("PL900", 4, 1)
+    assert f.message.endswith("invalid YAML: found unexpected end of stream (while scanning a quoted scalar that "
+                              "starts at line 2, column 20)")

@@ -38,6 +38,7 @@ import re
 
 import yaml
 
+from ..errors import yaml_problem
 from ..model import Declaration, LineIndex, Message, Prompt, Span, normal_role, primary_index
 from ..template import detect_syntax
 from .base import Extraction, ParseProblem, is_recorded_traffic
@@ -88,7 +89,7 @@ def extract_structured(path: str, text: str, index: LineIndex, settings, kind: s
         mark = exc.problem_mark or exc.context_mark
         if kind == "json":
             return result  # valid JSON that PyYAML cannot read (e.g. tabs): no positions, no prompts
-        result.problems.append(ParseProblem(mark.index if mark else 0, f"invalid YAML: {exc.problem}"))
+        result.problems.append(ParseProblem(mark.index if mark else 0, yaml_problem(exc)))
         return result
     except yaml.YAMLError as exc:
         if kind == "json":
