@@ -1231,3 +1231,27 @@ def test_an_fstring_message_beside_a_formatted_system_message_declares_its_own_f
     got = [(f.code, f.span.start.line, f.span.start.column, f.message.split("`")[1]) for f in result.findings
            if f.code in ("PL202", "PL203")]
     assert got == [("PL202", 1, 88, "order_id")]  # the system template's own hole is still found
+
+
+def test_a_python_source_template_is_not_a_prompt_but_code_sent_to_a_model_is(tmp_path: Path) -> None:
+    # MetaGPT's WORKFLOW_TEMPLATE: imports and a {graph} slot, .format-ed and written to a .py file.
+    got = found(tmp_path, "optimize.py", '''
+        WORKFLOW_TEMPLATE = """from typing import Literal
+        import pkg.{dataset}.operator as operator
+
+        DatasetType = Literal["HumanEval", "MBPP"]
+
+        {graph}
+        """
+
+        REVIEW_TEMPLATE = """You review the workflow below. List each bug on its own line.
+
+        {graph}
+        """
+
+
+        def complete(client, name):
+            return client.completions.create(model="m", prompt=f"def {name}(n):\\n    \\"\\"\\"Return the nth Fibonacci number.\\"\\"\\"\\n")
+    ''')
+    assert sorted((k, p["line"], p["found_by"]) for k, p in got.items()) == [
+        ("REVIEW_TEMPLATE", 9, "name"), ("call@16", 16, "call-site")]

@@ -12,15 +12,20 @@ _SQL = re.compile(r"\s*(?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|MER
 _LOG = re.compile(r"%\((?:asctime|levelname|levelno|message|name|lineno|funcName|module|process|processName|thread|threadName|filename|pathname|created|msecs|relativeCreated)\)")
 _MARKUP = re.compile(r"\s*<(?:!DOCTYPE|html|head|body|div|span|table|p|a|svg|xml|\?xml)\b", re.I)
 _URLISH = re.compile(r"\s*(?:[a-z][a-z0-9+.-]*://|/|\./|~/)\S*\s*$", re.I)
+#: Python source at the start of the text: an import, a ``def`` or a ``class`` line (a code template that
+#: ``.format`` fills and writes to a ``.py`` file, not a prompt).
+_PYTHON = re.compile(r"\s*(?:from[ \t]+[\w.{}]+[ \t]+import[ \t]|import[ \t]+[\w.{}]+(?:[ \t]+as[ \t]+\w+)?[ \t]*\n|"
+                     r"(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(|class[ \t]+\w+[ \t]*[(:])")
 _ADDRESS = re.compile(r"\b(?:you (?:are|will|must|should|need to|may|can)|act as|your (?:task|job|goal|role|answer)|"
                       r"as an? (?:AI|assistant|language model))\b", re.I)
 
 
 def looks_like_code(text: str) -> bool:
-    """Is ``text`` a script (shebang), SQL, a logging format, markup or a URL/path
-    rather than prose?"""
+    """Is ``text`` a script (shebang), Python source, SQL, a logging format,
+    markup or a URL/path rather than prose?"""
     t = text.strip()
-    return bool(t.startswith("#!") or _SQL.match(t) or _LOG.search(t) or _MARKUP.match(t) or _URLISH.match(t))
+    return bool(t.startswith("#!") or _SQL.match(t) or _LOG.search(t) or _MARKUP.match(t) or _URLISH.match(t)
+                or _PYTHON.match(t))
 
 
 def reads_as_instructions(text: str, vocabulary) -> bool:
@@ -28,8 +33,8 @@ def reads_as_instructions(text: str, vocabulary) -> bool:
     (:class:`~promptlint.sections.Vocabulary`, the configured one) supplies the
     part labels and cues, so a prompt labelled in the team's own words counts.
 
-    It must have at least three words, not look like SQL, a logging format,
-    markup or a URL/path, and state a task, constraint, output contract, stop
+    It must have at least three words, not look like Python source, SQL, a
+    logging format, markup or a URL/path (:func:`looks_like_code`), and state a task, constraint, output contract, stop
     condition or verification (per the contract-part cues), or address the
     model the way instructions do ("you are", "you must", "act as", "your
     task"). An email subject such as "Your order {id} has shipped" is not.
@@ -48,8 +53,8 @@ def _reads_as_instructions(t: str, vocabulary) -> bool:  # noqa: ANN001
     words = _WORD.findall(t)
     if len(words) < 3:
         return False
-    if t.startswith("#!") or _SQL.match(t) or _LOG.search(t) or _MARKUP.match(t) or _URLISH.match(t):
-        return False  # a script (shebang), SQL, a log format, markup or a path
+    if looks_like_code(t):
+        return False  # a script (shebang), Python source, SQL, a log format, markup or a path
     if _ADDRESS.search(t):
         return True  # cheaper than segmenting, and enough
     from ..sections import segment
