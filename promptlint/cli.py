@@ -75,6 +75,24 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def _print_errors(errors: list) -> None:
+    """One stderr line per file promptlint failed on (a usage error as ``error:``,
+    an internal one as ``internal error: PATH:``); when more than three files
+    share one internal error (a worker process that died takes its batches with
+    it), the first three and a count of the rest."""
+    seen: dict[str, int] = {}
+    for r in errors:
+        if r.usage:
+            _err.print(f"promptlint: error: {r.error}", markup=False)
+            continue
+        seen[r.error] = seen.get(r.error, 0) + 1
+        if seen[r.error] <= 3:
+            _err.print(f"promptlint: internal error: {r.path}: {r.error}", markup=False)
+    for error, n in seen.items():
+        if n > 3:
+            _err.print(f"promptlint: internal error: {n - 3} more files: {error}", markup=False)
+
+
 def _table_console(table=None) -> Console:  # noqa: ANN001 - a rich Table
     """The console a table goes to on stdout: the terminal's width, or, when stdout
     is not a terminal (a pipe, a file, a CI log), no colour and at least 200
@@ -214,9 +232,7 @@ def check(
         text = mod.render(findings, show_suppressed)
         if text:
             out.write(text + "\n")
-    for r in report.errors:
-        _err.print(f"promptlint: error: {r.error}" if r.usage else f"promptlint: internal error: {r.path}: {r.error}",
-                   markup=False)
+    _print_errors(report.errors)
     if report.errors or write_failed:
         raise typer.Exit(2)
     level = (fail_on.value if fail_on else settings.fail_on)
@@ -299,9 +315,7 @@ def prompts(
             table.add_row(p["id"], str(p["line"]), p["syntax"], ", ".join(p["placeholders"]), tokens, parts,
                           "yes" if p["separated"] else "no", p.get("kind", ""), p.get("checks", ""))
         _table_console(table).print(table)
-    for r in report.errors:
-        _err.print(f"promptlint: error: {r.error}" if r.usage else f"promptlint: internal error: {r.path}: {r.error}",
-                   markup=False)
+    _print_errors(report.errors)
     raise typer.Exit(2 if report.errors else 0)
 
 
@@ -403,6 +417,7 @@ def rewrite(
             be = make_backend(backend, model=model, base_url=base_url, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers,
                               seed=seed, timeout=timeout, deadline=deadline, config=settings.model)
         skipped = 0
+        changed: dict[str, tuple[str, str]] = {}  # path -> (the file as read, with every rewrite applied)
         for path, pid in pairs:
             text, problem = read_source(path)
             if text is None:
@@ -432,6 +447,8 @@ def rewrite(
                 current = r.file_after
                 done.append(r)
             results += reversed(done)  # (reported in file order)
+            if current != text:
+                changed[path] = (text, current)
             if write and current != text:
                 write_atomic(path, current, text)
     except (BackendError, RewriteError) as exc:
@@ -455,14 +472,9 @@ def rewrite(
     if diff:
         # One unified diff per file, from the file as read to the file with every rewrite applied
         # (applies with `patch -p1` / `git apply`).
-        first: dict[str, str] = {}
-        last: dict[str, str] = {}
-        for r in results:
-            first.setdefault(r.path, r.file_before)
-            last[r.path] = r.file_after
-        for path, before in first.items():
+        for path, (before, after) in changed.items():
             sys.stdout.write("".join(difflib.unified_diff(before.splitlines(keepends=True),
-                                                          last[path].splitlines(keepends=True),
+                                                          after.splitlines(keepends=True),
                                                           fromfile=f"a/{path}", tofile=f"b/{path}")))
     if not results:
         _err.print(f"Nothing rewritten ({skipped} skipped)." if skipped else "No prompt needs a rewrite.", markup=False)

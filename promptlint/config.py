@@ -127,19 +127,18 @@ class Settings:
                 ignored.extend(selectors)
         return ignored
 
+    def ignores(self, path: str, rule: Rule) -> bool:
+        """Did the user turn ``rule`` off for ``path`` by name: an ``ignore``
+        selector, or a ``per-file-ignores`` entry whose pattern matches ``path``,
+        that matches the rule (not merely left out of the selection)?"""
+        return any(_matches(s, rule) for s in (*self.ignored, *self.file_ignores(path)))
+
     def rules_for(self, path: str) -> tuple[Rule, ...]:
         """The selected rules minus those ``per-file-ignores`` turns off for ``path``."""
         ignored = self.file_ignores(path)
         if not ignored:
             return self.rules
         return tuple(r for r in self.rules if not any(_matches(s, r) for s in ignored))
-
-
-def ignored_for(settings: Settings, path: str, rule: Rule) -> bool:
-    """Did the user turn ``rule`` off for ``path`` by name: an ``ignore``
-    selector, or a ``per-file-ignores`` entry whose pattern matches ``path``,
-    that matches the rule (not merely left out of the selection)?"""
-    return any(_matches(s, rule) for s in (*settings.ignored, *settings.file_ignores(path)))
 
 
 def _matches(selector: str, rule: Rule) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pathspec
 
+from .model import lone_cr_as_lf
 from .extract.base import AGENT_FILES, is_recorded_traffic, search_near
 
 PROMPT_DIRS = {"prompts", "prompt", "preprompts", "system_prompts", "prompt_templates", "prompt-templates",
@@ -93,6 +94,14 @@ def is_prompt_file(rel: str, read_head=None, vocabulary=None) -> str | None:  # 
     :class:`~promptlint.sections.Vocabulary`; without one such a file is kept).
     """
     from .extract import kind_for_path
+
+    if read_head is not None:
+        raw_head, got = read_head, []
+
+        def read_head() -> str:  # (lines end at a lone \r too, as the extractors read them)
+            if not got:
+                got.append(lone_cr_as_lf(raw_head()))
+            return got[0]
 
     parts = rel.split("/")
     name = parts[-1]

@@ -95,8 +95,11 @@ def _file_finding(settings: Settings, path: str, span: Span, code_name: str, **f
         return None
     from collections import defaultdict
 
+    # A parse error's fingerprint leaves out the line and column numbers its message may name (PyYAML's "while
+    # scanning … that starts at line 2"): lines added above it must not make a baselined finding new.
+    basis = re.sub(r"\b(line|column) \d+", r"\1", fields.get("error", "")) or fields.get("codes", "")
     return Finding(rule.code, rule.name, rule.message.format_map(defaultdict(str, fields)), rule.severity,  # type: ignore[arg-type]
-                   path, span, None, None, rule.url, fingerprint_text=fields.get("error", "") or fields.get("codes", ""))
+                   path, span, None, None, rule.url, fingerprint_text=basis)
 
 
 def _written_run_end(msg, path: str) -> int:  # noqa: ANN001 - a Message
@@ -750,10 +753,19 @@ def _lint_paths(paths: list[str], settings: Settings, use_cache: bool, force_exc
             from concurrent.futures import ProcessPoolExecutor
 
             pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings,))
+        from concurrent.futures.process import BrokenProcessPool
+
         with pool:
-            for batch_results in pool.map(_work, batches):
-                for r in batch_results:
-                    results[r.path] = r
+            try:
+                for batch_results in pool.map(_work, batches):
+                    for r in batch_results:
+                        results[r.path] = r
+            except BrokenProcessPool:  # a worker was killed (a signal, the OOM killer) or crashed in native code
+                for display, *_ in todo:
+                    if display not in results:
+                        results[display] = lost = FileResult(display)
+                        lost.error = "a worker process died while linting this file (killed, out of memory or a " \
+                                     "crash in native code); nothing was reported for it"
         _FORKED_TEXTS = {}
     else:
         for display, kind, text, hazards in todo:

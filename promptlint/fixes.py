@@ -41,12 +41,34 @@ def insert_edit(index: LineIndex, offset: int, content: str) -> Edit:
     return Edit(offset, offset, content, Span(pos, pos))
 
 
+def file_newline(text: str) -> str:
+    """The line ending most lines of ``text`` end with: ``"\\n"``, ``"\\r\\n"``
+    or a lone ``"\\r"`` (``"\\n"`` on a tie or a file of one line)."""
+    if "\r" not in text:
+        return "\n"
+    crlf = text.count("\r\n")
+    cr, lf = text.count("\r") - crlf, text.count("\n") - crlf
+    return "\r\n" if crlf > max(cr, lf) else "\r" if cr > max(crlf, lf) else "\n"
+
+
+def with_newline(content: str, newline: str) -> str:
+    """``content`` (new text for a file, its lines ending in ``\\n``) with each
+    line ending spelled ``newline`` (see :func:`file_newline`)."""
+    if newline == "\n" or "\n" not in content:
+        return content
+    return content.replace("\r\n", "\n").replace("\n", newline)
+
+
 def apply_edits(text: str, edits: list[Edit]) -> tuple[str, int]:
     """Apply ``edits`` to ``text``; an edit overlapping one already taken is skipped.
 
     Edits are taken in (start, end) order, so several insertions at the same
-    offset keep their order. Returns ``(new_text, applied_count)``.
+    offset keep their order. An edit's line breaks take the file's own line
+    ending (:func:`file_newline`: a restructure writes ``\\n``, which in a CRLF
+    or old Mac OS file would mix the endings or, next to a ``\\r``, merge two
+    line breaks into one). Returns ``(new_text, applied_count)``.
     """
+    newline = file_newline(text)
     taken: list[Edit] = []
     last_end = -1
     for e in sorted(edits, key=lambda e: (e.start, e.end)):
@@ -58,7 +80,7 @@ def apply_edits(text: str, edits: list[Edit]) -> tuple[str, int]:
     pos = 0
     for e in taken:
         out.append(text[pos:e.start])
-        out.append(e.content)
+        out.append(with_newline(e.content, newline))
         pos = e.end
     out.append(text[pos:])
     return "".join(out), len(taken)

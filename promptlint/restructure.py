@@ -124,13 +124,11 @@ def wanted_parts(settings, path: str) -> frozenset[str]:  # noqa: ANN001 - promp
     """The contract parts a restructure of a prompt in ``path`` may mark TODO:
     every part but those whose ``missing-*`` rule (check ``contract-part``) the
     user turned off by name (``ignore``, ``per-file-ignores``:
-    :func:`promptlint.config.ignored_for`). A rule merely left out of the
+    :meth:`promptlint.config.Settings.ignores`). A rule merely left out of the
     selection still gets its TODO; an ignored one would come back as a
     ``todo-part`` finding on the next run."""
-    from .config import ignored_for
-
     off = {r.options.get("part") for r in settings.ruleset.rules
-           if r.check == "contract-part" and ignored_for(settings, path, r)}
+           if r.check == "contract-part" and settings.ignores(path, r)}
     return frozenset(p for p in PART_NAMES if p not in off)
 
 

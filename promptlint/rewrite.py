@@ -336,6 +336,9 @@ def rewrite_prompt(prompt: Prompt, path: str, file_text: str, kind: str, setting
     """
     analysis = analyse(prompt, settings.vocabulary)
     msg = prompt.main
+    if msg.encoding is None:  # (said before any model time is spent, and not as a failed check)
+        raise RewriteError(f"{path}: {prompt.id}: promptlint does not write new text into this {kind} value "
+                           "(it rewrites Python literals, JSON strings and prompt files)")
     attempts: list[Attempt] = []
     failures: list[str] = []
     if backend is not None:

@@ -25,7 +25,7 @@ from .model import Finding, LineIndex, Span
 
 _BODY = r"promptlint:[ \t]*(?P<kind>ignore|disable-file|disable|enable)(?:\[(?P<codes>[^\]]*)\])?(?:[ \t]*--[ \t]*(?P<reason>[^\n]*?))?"
 _PATTERNS = {
-    "hash": re.compile(r"#[ \t]*" + _BODY + r"[ \t]*$", re.M),
+    "hash": re.compile(r"#[ \t]*" + _BODY + r"[ \t]*\r?$", re.M),  # (a CRLF line ends in \r before the $)
     "jinja": re.compile(r"\{#-?[ \t]*" + _BODY + r"[ \t]*-?#\}"),
     "html": re.compile(r"<!--[ \t]*" + _BODY + r"[ \t]*-->"),
 }

@@ -91,7 +91,9 @@ def replace_message(file_text: str, msg: Message, new_text: str, kind: str) -> s
         spelled = new_text.rstrip() + trailing
     else:
         raise RewriteError(f"rewriting {kind} files is not supported")
-    return file_text[:s] + spelled + file_text[e:]
+    from .fixes import file_newline, with_newline
+
+    return file_text[:s] + with_newline(spelled, file_newline(file_text)) + file_text[e:]
 
 
 def python_literal(text: str, original: str, fstring: bool) -> str:

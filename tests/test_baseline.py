@@ -200,3 +200,15 @@ def test_unwritable_baseline_is_a_usage_error(project: Path) -> None:
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("promptlint: error: no/such/dir/baseline.json: "), proc.stderr
+
+
+def test_a_baselined_yaml_parse_error_stays_baselined_when_lines_are_added_above(tmp_path: Path) -> None:
+    (tmp_path / "prompts").mkdir()
+    bad = tmp_path / "prompts" / "a.yaml"
+    bad.write_text('title: "x"\nsystem_prompt: "You are a helpful\n  assistant. Summarize {article}\n')
+    first = _json(tmp_path, "prompts")
+    assert [f["code"] for f in first] == ["PL900"] and "starts at line 2" in first[0]["message"]
+    assert _run(tmp_path, "--write-baseline", "baseline.json", "prompts").returncode == 0
+    _prepend(bad, "# a comment\n\n")
+    assert "starts at line 4" in _json(tmp_path, "prompts")[0]["message"]  # the message moves with the file …
+    assert _json(tmp_path, "--baseline", "baseline.json", "prompts") == []  # … its fingerprint does not

@@ -260,12 +260,20 @@ def test_rewrite_of_a_whole_file_with_a_call_site_prompt_below_another(tmp_path:
            'word."},\n                  {"role": "user", "content": text}],\n    )\n')
     (tmp_path / "promptlint.toml").write_text(CONTRACT_OPT_IN)
     (tmp_path / "m.py").write_text(src)
+    shown = _cli(tmp_path, "rewrite", "--no-model", "m.py")  # the diff, from the file as read to all rewrites
+    assert shown.returncode == 0, shown.stderr
+    patch = [ln for ln in shown.stdout.splitlines() if ln[:1] in "+- " and not ln.startswith(("+++", "---"))]
+    old_side = "\n".join(ln[1:] for ln in patch if ln[:1] in "- ")
+    new_side = "\n".join(ln[1:] for ln in patch if ln[:1] in "+ ")
+    assert "You are a support bot." in old_side and "Classify the message as spam or ham." in old_side
+    assert old_side in src.rstrip("\n")  # (the old side is the file as read: stop 22 diffed a half-rewritten one)
     done = _cli(tmp_path, "rewrite", "--no-model", "--write", "--output-format", "json", "m.py")
     assert done.returncode == 0, done.stderr
     assert [r["prompt_id"] for r in json.loads(done.stdout)] == ["m.py::SYSTEM_PROMPT", "m.py::call@9"]  # file order
     after = (tmp_path / "m.py").read_text()
     compile(after, "m.py", "exec")
     assert after.count("TODO") >= 2 and "Classify the message as spam or ham." in after
+    assert new_side in after  # the diff shown is what --write wrote
 
 
 def test_prompts_table_written_to_a_pipe_keeps_each_id_whole(tmp_path: Path) -> None:

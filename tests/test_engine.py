@@ -196,10 +196,13 @@ def test_lone_carriage_returns_end_lines(tmp_path, monkeypatch) -> None:  # noqa
            '                     "Return JSON {\\"answer\\": \\"...\\"} for {question}")\n')
     (tmp_path / "mac.py").write_bytes(src.replace("\n", "\r").encode())
     (tmp_path / "unix.py").write_bytes(src.encode())
+    (tmp_path / "hello.jinja2").write_bytes(b"{# Replace this template with your own prompt. #}\rWrite a simple "
+                                            b"{{text}} program that displays the greeting message.\r")
     monkeypatch.chdir(tmp_path)
     s = load_settings(["."])
     report = lint_paths(["."], s, use_cache=False, jobs=1)
     by_file = {r.path: r for r in report.results}
+    assert [p["line"] for p in by_file["hello.jinja2"].prompts] == [1]  # the walk reads its head by lines too
     mac, unix = by_file["mac.py"], by_file["unix.py"]
     assert [(p["id"].split("::")[1], p["line"], p["column"], p["end_line"]) for p in mac.prompts] == [
         ("QUESTION_TEMPLATE", 3, 22, 4)]
@@ -209,3 +212,52 @@ def test_lone_carriage_returns_end_lines(tmp_path, monkeypatch) -> None:  # noqa
     fixed = (tmp_path / "mac.py").read_bytes().decode()
     assert result.exit_code in (0, 1) and fixed != src.replace("\n", "\r")  # a fix was written …
     assert "\n" not in fixed and fixed.count("\r") == src.count("\n")  # … keeping the file's own line endings
+
+
+def test_an_unsafe_fix_writes_the_files_own_line_endings(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    # The restructure writes \n: in an old Mac OS file that mixed the endings, and a \n after a \r made one
+    # CRLF break of two, losing a blank line.
+    body = ("You are a travel assistant and you must never invent prices, list the hotels near the station.\n\n"
+            "Reply in English.\n")
+    for name, nl in (("lf.txt", "\n"), ("cr.txt", "\r"), ("crlf.txt", "\r\n")):
+        (tmp_path / "prompts" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "prompts" / name).write_bytes(body.replace("\n", nl).encode())
+    (tmp_path / "promptlint.toml").write_text('extend-select = ["PL00"]\nstructure-rules = "all"\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["check", "--no-cache", "--fix", "--unsafe-fixes", "prompts"])
+    assert result.exit_code in (0, 1), result.output
+    fixed = {n: (tmp_path / "prompts" / n).read_bytes().decode() for n in ("lf.txt", "cr.txt", "crlf.txt")}
+    assert fixed["lf.txt"] != body and "TODO" in fixed["lf.txt"]
+    assert fixed["cr.txt"] == fixed["lf.txt"].replace("\n", "\r")
+    assert fixed["crlf.txt"].replace("\r\n", "\n") == fixed["lf.txt"] and "\r\r" not in fixed["crlf.txt"]
+    assert fixed["crlf.txt"].count("\r\n") == fixed["crlf.txt"].count("\n")  # no bare \n among its \r\n
+
+
+_REAL_WORK = engine._work
+
+
+def _work_dying_on_boom(batch):  # noqa: ANN001, ANN202 - a pool task (module level: pickled by name)
+    import os
+
+    if any(path.endswith("boom.md") for path, *_ in batch):
+        os._exit(3)  # as a worker the OOM killer or a native crash takes down
+    return _REAL_WORK(batch)
+
+
+def test_a_worker_that_dies_is_an_internal_error_not_a_traceback(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import sys
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the workers inherit the patched task by fork")
+    _corpus(tmp_path, 40)
+    (tmp_path / "prompts" / "boom.md").write_text("Write a poem about a worker that dies.\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(engine, "_work", _work_dying_on_boom)
+    result = CliRunner().invoke(app, ["check", "--no-cache", "--jobs", "2", "."])
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.output.splitlines() if "internal error" in ln]
+    assert lines and all("a worker process died while linting" in ln for ln in lines)
+    assert len(lines) <= 4  # three files and a count of the rest, not one line per lost file
+    assert "Traceback" not in result.output

@@ -69,3 +69,16 @@ def test_unused_suppression_is_reported_at_the_comment() -> None:
     (unused,) = _active(result, "unused-suppression")
     assert unused.span.start.line == 1 and unused.span.start.column == src.index("#") + 1
     assert "template-injection" in unused.message
+
+
+def test_directives_on_crlf_lines() -> None:
+    # The hash pattern ended in ``[ \t]*$`` (re.M): on a CRLF line the \r stood before the end, so no
+    # directive of a Windows-edited file matched, and an ``enable`` on one CRLF line left its block open.
+    src = ("# promptlint: disable[missing-verification]\n" + PROMPT + "\n# promptlint: enable[missing-verification]\n"
+           + PROMPT.replace("SYSTEM_PROMPT", "OTHER_PROMPT") + "  # promptlint: ignore[PL005] -- checked upstream\n")
+    result = lint("a.py", src.replace("\n", "\r\n"))
+    assert [f.span.start.line for f in _active(result, "missing-verification")] == [4]
+    assert _active(result, "missing-stop-condition")[0].span.start.line == 2  # the ignore covers line 4 only
+    (sup,) = [f for f in result.findings if f.name == "missing-stop-condition" and f.suppressed]
+    assert sup.span.start.line == 4 and sup.suppression_reason == "checked upstream"
+    assert _active(result, "unused-suppression") == []
