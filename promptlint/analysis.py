@@ -138,6 +138,8 @@ def analyse(prompt: Prompt, vocabulary: Vocabulary) -> Analysis:
         pos += len(msg.text)
     text = "".join(parts)
     clean = blank_ranges(text, hidden)
+    if "\r" in clean:  # (a CRLF line's \r, left in a prompt read from source, is not text: "\r\n\r\n" is a blank line)
+        clean = clean.replace("\r", " ")
     sections = segment(
         clean,
         placeholders=[(p.start, p.end) for p in placeholders],

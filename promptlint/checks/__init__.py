@@ -128,11 +128,19 @@ class CheckContext:
         prompt-level findings are reported)."""
         a = self.analysis
         start = a.main_offset
-        nl = a.text.find("\n", start)
         view = a.views[a.prompt.primary]
-        msg_end = view.offset + len(a.prompt.main.text)
-        end = msg_end if nl == -1 else min(nl, msg_end)
-        return start, max(start, end)
+        return start, self.line_end(start, view.offset + len(a.prompt.main.text))
+
+    def line_end(self, start: int, limit: int) -> int:
+        """Joined-text offset where the line holding ``start`` ends, at most
+        ``limit``, trailing white space (a CRLF line's ``\\r`` too) left out;
+        never before ``start``."""
+        text = self.analysis.text
+        nl = text.find("\n", start, limit)
+        end = limit if nl == -1 else nl
+        while end > start and text[end - 1] in " \t\r":
+            end -= 1
+        return max(start, end)
 
     def anchor_span(self) -> Span:
         """Where a finding about another file's text lands in the linted file:

@@ -54,7 +54,8 @@ def _scaffold_fix(ctx: CheckContext) -> Fix | None:
         if msg.literal_span is None:
             return None  # built from several places: appending would edit another constant
         base = msg.text
-        lead = "" if base.endswith("\n\n") else ("\n" if base.endswith("\n") else "\n\n")
+        ends = base.replace("\r\n", "\n")  # (a CRLF file's blank line is "\r\n\r\n")
+        lead = "" if ends.endswith("\n\n") else ("\n" if ends.endswith("\n") else "\n\n")
         block = result.text[len(base.rstrip("\n")):].lstrip("\n")
         if not base.endswith("\n"):
             block = block.rstrip("\n")

@@ -15,8 +15,7 @@ def run(ctx: CheckContext) -> None:
     if s.mixed:
         b = s.mixed[0]
         start = b.start + (len(ctx.analysis.text[b.start:b.end]) - len(ctx.analysis.text[b.start:b.end].lstrip()))
-        nl = ctx.analysis.text.find("\n", start, b.end)
-        end = b.end if nl == -1 else nl
+        end = ctx.line_end(start, b.end)
         names = ", ".join(p.replace("_", " ") for p in sorted(b.parts, key=present.index))
     else:
         start, end = ctx.head_span()

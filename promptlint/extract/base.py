@@ -114,5 +114,5 @@ def search_near(pattern: re.Pattern, text: str, words: tuple[str, ...], low: str
 def is_recorded_traffic(head: str) -> bool:
     """Does ``head`` (a YAML file's first bytes) start a VCR-style cassette of
     recorded HTTP traffic (``interactions:`` holding ``request:`` entries)?"""
-    return bool(re.search(r"^interactions:[ \t]*$", head[:4096], re.M)) and "request:" in head[:16384]
+    return bool(re.search(r"^interactions:[ \t]*\r?$", head[:4096], re.M)) and "request:" in head[:16384]
 

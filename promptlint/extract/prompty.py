@@ -16,7 +16,7 @@ from ..model import Declaration, LineIndex, Message, Prompt, SourceMap, Span, no
 from .base import Extraction, ParseProblem
 from .text import split_front_matter
 
-_ROLE_LINE = re.compile(r"^[ \t]*(system|user|assistant|developer)[ \t]*:[ \t]*$", re.M | re.I)
+_ROLE_LINE = re.compile(r"^[ \t]*(system|user|assistant|developer)[ \t]*:[ \t]*\r?$", re.M | re.I)
 
 
 def extract_prompty(path: str, text: str, index: LineIndex, settings) -> Extraction:  # noqa: ANN001

@@ -344,7 +344,7 @@ _BODY_TEXT = re.compile(
 #: Starts at the newline before the line (a literal prefix the regex engine scans for fast; a file's first line is
 #: never indented).
 _STRING_ATTR = re.compile(
-    r"""\n(?: {4}|\t)[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*[rRuU]?(?:"{3}|'{3}|("[^"\n]*"|'[^'\n]*')[ \t]*(?:#.*)?$)""",
+    r"""\n(?: {4}|\t)[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*[rRuU]?(?:"{3}|'{3}|("[^"\n]*"|'[^'\n]*')[ \t]*(?:#.*)?\r?$)""",
     re.M)
 
 
