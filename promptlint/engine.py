@@ -102,13 +102,15 @@ def _file_finding(settings: Settings, path: str, span: Span, code_name: str, **f
                    path, span, None, None, rule.url, fingerprint_text=basis)
 
 
-def _written_run_end(msg, path: str) -> int:  # noqa: ANN001 - a Message
+def _written_run_end(msg, path: str, file_text: str) -> int:  # noqa: ANN001 - a Message
     """File offset just after the run of ``msg``'s text that is written in
-    ``path`` from its anchor on, in file order: the text where the prompt is
-    written, when later pieces (``prompt += SUFFIX``, ``BODY + HEADER``) come
-    from constants defined above it. Its last character's position alone then
-    ends the prompt's span before its own text does. 0 when no character of
-    ``msg`` lies at or after the anchor in ``path``."""
+    ``path`` (whose text is ``file_text``) from its anchor on, in file order and
+    with at most two line breaks between one character and the next (the pieces
+    of one concatenation, not a helper defined further down): the text where
+    the prompt is written, when later pieces (``prompt += SUFFIX``, ``BODY +
+    HEADER``) come from constants defined above it. Its last character's
+    position alone then ends the prompt's span before its own text does. 0 when
+    no character of ``msg`` lies at or after the anchor in ``path``."""
     sm = msg.source_map
     n = min(len(msg.text.rstrip()), len(sm.starts))  # (trailing white space does not end a span)
     starts, ends = sm.starts, sm.ends
@@ -119,7 +121,8 @@ def _written_run_end(msg, path: str) -> int:  # noqa: ANN001 - a Message
         return 0
     origins = sm.origins
     while i + 1 < n and starts[i + 1] >= starts[i] and (
-            origins[i + 1] is None or origins[i + 1].path == path):
+            origins[i + 1] is None or origins[i + 1].path == path) and (
+            starts[i + 1] <= ends[i] or file_text.count("\n", ends[i], starts[i + 1]) <= 2):
         i += 1
     return ends[i]
 
@@ -145,7 +148,7 @@ def summarise(prompt: Prompt, analysis: Analysis, index: LineIndex, indexes: dic
         if msg.literal_span is not None:
             last = index.position(msg.literal_span[1])
         elif msg.text.strip():
-            last = max(last, index.position(_written_run_end(msg, prompt.path)))
+            last = max(last, index.position(_written_run_end(msg, prompt.path, index.text)))
         end = max(end, last)
     parts = {}
     for name in PART_NAMES:
