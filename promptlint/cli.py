@@ -428,12 +428,12 @@ def rewrite(
             # Bottom up: a rewrite moves the lines below it, and ids such as ``call@42`` name their line.
             chosen = select_prompts(path, current, kind, settings, pid)
             if pid is None:  # a whole file: a prompt that cannot be written back is passed over, not fatal
-                for p in chosen:
-                    if p.main.encoding is None or p.main.literal_span is None:
-                        skipped += 1
-                        _err.print(f"{p.id}: skipped: promptlint cannot write new text there (a YAML or TOML "
-                                   "value, a notebook cell, or text built by code)", markup=False)
-                chosen = [p for p in chosen if p.main.encoding is not None and p.main.literal_span is not None]
+                passed = [p for p in chosen if p.main.encoding is None or p.main.literal_span is None]
+                chosen = [p for p in chosen if all(p is not q for q in passed)]
+                for p in passed:
+                    _err.print(f"{p.id}: skipped: promptlint cannot write new text there (a YAML or TOML "
+                               "value, a notebook cell, or text built by code)", markup=False)
+                skipped += len(passed)
             for prompt in sorted(chosen, key=lambda p: -p.main.anchor):
                 # Re-select by id on the current text so earlier rewrites in the file are kept.
                 fresh = select_prompts(path, current, kind, settings, prompt.id)[0]

@@ -111,9 +111,10 @@ def restructure(analysis: Analysis, path: str, ruleset, layout: str | None,  # n
     layout (``Settings.layout``; ``None`` chooses by file and prompt, see
     :func:`layout_for`); sentences are assigned to parts with the
     vocabulary the prompt was analysed with. ``wanted`` names the parts a
-    missing one of which gets a TODO block (:func:`wanted_parts`: those whose
-    ``missing-*`` rule is on for the file; ``None``: every part). Built once
-    per analysis, layout and ``wanted`` (kept in ``analysis.memo``)."""
+    missing one of which gets a TODO block (:func:`wanted_parts`: all but those
+    whose ``missing-*`` rule the user ignores for the file; ``None``: every
+    part). Built once per analysis, layout and ``wanted`` (kept in
+    ``analysis.memo``)."""
     key = ("restructure", path, layout, wanted)
     if key not in analysis.memo:
         analysis.memo[key] = _restructure(analysis, path, ruleset, layout, wanted)
